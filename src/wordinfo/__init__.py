@@ -1,0 +1,33 @@
+"""wordinfo: how much does each layer of a neural NLP model still know about each input word?
+
+Imports stay light: torch and transformers load only when a function that needs them is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "estimate": "wordinfo.estimator",
+    "feature_std": "wordinfo.estimator",
+    "Estimate": "wordinfo.estimator",
+    "explain": "wordinfo.explainer",
+    "Explanation": "wordinfo.explanation",
+    "WordinfoError": "wordinfo.errors",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'wordinfo' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,124 @@
+"""``wordinfo.explain``: every layer of a Hugging Face encoder, for one or many texts, in one call."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from ._checks import check_finite, check_positive
+from .errors import WordinfoError
+from .explanation import Explanation
+from .problem import Problem
+from .words import word_map
+
+
+def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all", target: str = "tokens", *,
+            lam: float = 0.1, scale: float | None = None, calibration: str | None = None, seed: int = 0,
+            solver: str = "default", batch_size: int = 8, truncate: bool = False, progress: bool = False,
+            **solver_options) -> Explanation:
+    """How much each layer keeps of each word of ``texts``.
+
+    ``model`` is None (the bundled MiniLM-L6), a local directory, or a loaded
+    ``transformers`` model (then pass its ``tokenizer``). ``layers`` is 'all', a list
+    or '1,3,6'; ``target`` is 'tokens' (the layer's token states), 'cls' (the first
+    token's state) or 'logits' (models with a classification head). sigma_S comes
+    from ``calibration`` (a file of sentences, one per line; default: a bundled
+    sample; 'none' for the per-sentence mean-square fallback). ``scale`` defaults to
+    ten times the std of the word-embedding matrix. Texts are explained in batches of
+    ``batch_size``, sorted by length.
+    """
+    from .calibration import feature_stds, read_sentences
+    from .estimator import run_solver
+    from .models.huggingface import HuggingFaceEncoder, load_pretrained
+
+    single = isinstance(texts, str)
+    texts = [texts] if single else list(texts)
+    if not texts:
+        raise WordinfoError("no text given: pass a string or a list of strings")
+    if model is None or isinstance(model, str):
+        if tokenizer is not None and model is None:
+            raise WordinfoError("a tokenizer was given without its model: pass model= too")
+        model, tokenizer, name = load_pretrained(model)
+    else:
+        if tokenizer is None:
+            raise WordinfoError("a model object needs its tokenizer: explain(texts, model, tokenizer)")
+        name = getattr(getattr(model, "config", None), "name_or_path", None) or type(model).__name__
+    encoder = HuggingFaceEncoder(model, tokenizer, name)
+    targets = encoder.targets(layers, target)
+    lam = check_positive("lam", lam)
+    scale = check_positive("scale", encoder.default_scale() if scale is None else scale)
+    for t in texts:
+        encoder.tokenize([t], truncate=truncate)                 # fail early, before any long work
+
+    with encoder.frozen():
+        use_fallback = isinstance(calibration, str) and calibration.lower() == "none"
+        stds = None if use_fallback else feature_stds(encoder, targets, read_sentences(calibration))
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        results: dict[int, tuple] = {}
+        bar = _progress(len(texts), progress)
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
+            for i, out in zip(batch, _explain_batch(encoder, targets, [texts[i] for i in batch], stds, lam, scale,
+                                                    seed, solver, truncate, bar, solver_options, run_solver)):
+                results[i] = out
+            if bar is not None:
+                bar.update(len(batch))
+        if bar is not None:
+            bar.close()
+
+    settings = {"lam": lam, "scale": scale, "seed": seed, "solver": solver, "input": "embedding block output",
+                "feature_std": "none (per-sentence mean square)" if use_fallback else
+                f"calibration sample ({calibration or 'bundled, 60 sentences'})", **solver_options}
+    return Explanation(model=name, target=target, layers=[t.label for t in targets], texts=texts,
+                       word_maps=[results[i][0] for i in range(len(texts))],
+                       sigma=[results[i][1] for i in range(len(texts))], width=encoder.embeddings.word_embeddings.
+                       weight.shape[1], scale=scale, steps=[results[i][2] for i in range(len(texts))],
+                       converged=[results[i][3] for i in range(len(texts))], settings=settings)
+
+
+def _explain_batch(encoder, targets, texts, stds, lam, scale, seed, solver, truncate, bar, options, run_solver):
+    enc = encoder.tokenize(texts, truncate=truncate)
+    mask = enc["attention_mask"].bool()
+    x = encoder.embed(enc["input_ids"])
+    clean = encoder.clean_outputs(x, mask, targets)
+    for t, out in zip(targets, clean):
+        check_finite(f"the model's output at layer {t.label}", out[mask] if t.kind == "tokens" else out)
+    element_mask = [mask[..., None] if t.kind == "tokens" else None for t in targets]
+    if stds is None:
+        from .objective import reconstruction_error
+        fs = [reconstruction_error(c, torch.zeros_like(c), torch.ones(()), em).sqrt()
+              .reshape(-1, *([1] * (c.dim() - 1))).expand_as(c) for c, em in zip(clean, element_mask)]
+    else:
+        fs = [s.expand(c.shape[0], *([1] * (c.dim() - 2)), s.shape[-1]).expand_as(c) for s, c in zip(stds, clean)]
+
+    def forward(xs, m, which):
+        return encoder.forward(xs, m, [targets[i] for i in which])
+
+    problem = Problem(forward=forward, x=x, mask=mask, clean=clean, feature_std=fs, element_mask=element_mask,
+                      lam=lam, scale=scale, seed=seed)
+    if bar is not None:
+        def tick(step, remaining):
+            bar.set_postfix(step=step, unconverged=remaining, refresh=True)
+        options = {**options, "progress": tick}
+        from .solvers import SOLVERS
+        result = SOLVERS[solver](problem, **options)
+    else:
+        result = run_solver(problem, solver, **options)
+    out = []
+    for b in range(len(texts)):
+        valid = mask[b]
+        tokens = encoder.tokenizer.convert_ids_to_tokens(enc["input_ids"][b][valid].tolist())
+        wm = word_map(texts[b], tokens, [w for w, v in zip(enc.word_ids(b), valid.tolist()) if v],
+                      enc["offset_mapping"][b][valid].tolist(), enc["special_tokens_mask"][b][valid].tolist())
+        sigma = result.log_sigma[:, b, valid].exp().numpy().astype(float)
+        out.append((wm, sigma, result.steps[:, b].numpy(), result.converged[:, b].numpy()))
+    return out
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc="explaining", unit="sentence")

@@ -1,0 +1,170 @@
+"""The result every front end consumes: per-token and per-word information, layer by layer.
+
+An :class:`Explanation` holds one or more sentences explained for the same model
+and targets. Index it (``exp[i]``) for one sentence; ``table()`` gives the
+``[layers x words]`` view, ``to_dataframe()`` the long one, ``plot()`` a heatmap.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import objective as obj
+from .words import WordMap
+
+VALUES = ("bits", "retained_bits", "sigma", "log_sigma_centered")
+
+
+@dataclass
+class Explanation:
+    model: str
+    target: str                      # 'tokens', 'cls' or 'logits'
+    layers: list[str]                # one label per explained target ('1'..'L' or 'logits')
+    texts: list[str]
+    word_maps: list[WordMap]
+    sigma: list[np.ndarray]          # per sentence: [len(layers), n_tokens]
+    width: int                       # K
+    scale: float                     # the bound on sigma
+    steps: list[np.ndarray] = field(default_factory=list)       # per sentence: [len(layers)]
+    converged: list[np.ndarray] = field(default_factory=list)   # per sentence: [len(layers)]
+    settings: dict = field(default_factory=dict)
+
+    # ---- access
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, i: int) -> "Explanation":
+        i = range(len(self))[i]
+        return Explanation(self.model, self.target, self.layers, [self.texts[i]], [self.word_maps[i]],
+                           [self.sigma[i]], self.width, self.scale, self.steps[i:i + 1],
+                           self.converged[i:i + 1], self.settings)
+
+    def tokens(self, i: int = 0) -> list[str]:
+        return self.word_maps[i].tokens
+
+    def words(self, i: int = 0) -> list[str]:
+        return self.word_maps[i].words
+
+    def token_values(self, value: str = "bits", i: int = 0) -> np.ndarray:
+        """``[layers, tokens]`` of 'bits' (entropy H_i in bits), 'retained_bits', 'sigma' or
+        'log_sigma_centered' (log sigma minus its sentence mean: the per-sentence view)."""
+        s = self.sigma[i]
+        if value == "bits":
+            return obj.entropy_bits(s, self.width)
+        if value == "retained_bits":
+            return obj.retained_bits(s, self.scale, self.width)
+        if value == "sigma":
+            return s
+        if value == "log_sigma_centered":
+            return np.log(s) - np.log(s).mean(-1, keepdims=True)
+        raise ValueError(f"unknown value {value!r}: use one of {', '.join(VALUES)}")
+
+    def word_values(self, value: str = "bits", i: int = 0) -> np.ndarray:
+        """``[layers, words]``: token values summed over each word's pieces (entropies add).
+
+        For 'sigma' and 'log_sigma_centered' a word gets the mean log-scale of its pieces.
+        """
+        wm = self.word_maps[i]
+        if value in ("bits", "retained_bits"):
+            return wm.merge(self.token_values(value, i))
+        counts = wm.merge(np.ones(len(wm.tokens)))
+        mean_log = wm.merge(np.log(self.sigma[i])) / counts
+        if value == "sigma":
+            return np.exp(mean_log)
+        return mean_log - mean_log.mean(-1, keepdims=True)
+
+    def table(self, value: str = "bits", i: int = 0, by: str = "word"):
+        """A pandas DataFrame, layers as rows and words (or tokens) as columns."""
+        import pandas as pd
+        data = self.word_values(value, i) if by == "word" else self.token_values(value, i)
+        cols = self.words(i) if by == "word" else self.tokens(i)
+        return pd.DataFrame(data, index=pd.Index(self.layers, name="layer"),
+                            columns=pd.Index(_unique(cols), name=by))
+
+    def to_dataframe(self):
+        """Long format: one row per (sentence, layer, token) with its word, flags and values."""
+        import pandas as pd
+        rows = []
+        for i, wm in enumerate(self.word_maps):
+            bits, kept = self.token_values("bits", i), self.token_values("retained_bits", i)
+            for li, layer in enumerate(self.layers):
+                for ti, tok in enumerate(wm.tokens):
+                    w = wm.token_word[ti]
+                    rows.append({"sentence": i, "layer": layer, "position": ti, "token": tok,
+                                 "word_index": w, "word": wm.words[w], "special": wm.special[w],
+                                 "sigma": float(self.sigma[i][li, ti]), "bits": float(bits[li, ti]),
+                                 "retained_bits": float(kept[li, ti])})
+        return pd.DataFrame(rows)
+
+    # ---- serialisation
+    def sentence_dict(self, i: int = 0) -> dict:
+        """One sentence in the CLI's JSON layout (``layers`` with sigma/bits per token, word_bits per word)."""
+        wm = self.word_maps[i]
+        bits, kept = self.token_values("bits", i), self.token_values("retained_bits", i)
+        wbits, wkept = self.word_values("bits", i), self.word_values("retained_bits", i)
+        layers = []
+        for li, label in enumerate(self.layers):
+            layers.append({
+                "layer": int(label) if label.isdigit() else label,
+                "sigma": _floats(self.sigma[i][li]), "bits": _floats(bits[li]), "word_bits": _floats(wbits[li]),
+                "retained_bits": _floats(kept[li]), "word_retained_bits": _floats(wkept[li]),
+                "steps": int(self.steps[i][li]) if self.steps else None,
+                "converged": bool(self.converged[i][li]) if self.converged else None,
+            })
+        return {"text": self.texts[i], "words": wm.words, "tokens": wm.tokens, "token_word": wm.token_word,
+                "special": wm.special, "layers": layers}
+
+    def to_dict(self) -> dict:
+        """JSON-ready. One sentence: its fields at the top level; several: under 'sentences'."""
+        head = {"model": self.model, "target": self.target, "width": self.width, "scale": self.scale,
+                "settings": self.settings}
+        if len(self) == 1:
+            return {**head, **self.sentence_dict(0)}
+        return {**head, "sentences": [self.sentence_dict(i) for i in range(len(self))]}
+
+    def to_json(self, **kwargs) -> str:
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps({**self.to_dict(), "format": "wordinfo.Explanation/1"}))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Explanation":
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Explanation":
+        sentences = d["sentences"] if "sentences" in d else [d]
+        maps = [WordMap(s["tokens"], s["words"], s["token_word"], s["special"]) for s in sentences]
+        sigma = [np.array([l["sigma"] for l in s["layers"]], dtype=float) for s in sentences]
+        steps = [np.array([l.get("steps") or 0 for l in s["layers"]]) for s in sentences]
+        conv = [np.array([bool(l.get("converged")) for l in s["layers"]]) for s in sentences]
+        layers = [str(l["layer"]) for l in sentences[0]["layers"]]
+        return cls(d["model"], d["target"], layers, [s["text"] for s in sentences], maps, sigma,
+                   int(d["width"]), float(d["scale"]), steps, conv, d.get("settings", {}))
+
+    # ---- pictures
+    def plot(self, i: int = 0, value: str = "log_sigma_centered", ax=None, annotate: bool | None = None):
+        """Heatmap of one sentence, words by layers (matplotlib). Returns the Axes."""
+        from .plotting import heatmap
+        return heatmap(self, i=i, value=value, ax=ax, annotate=annotate)
+
+
+def _floats(a) -> list:
+    return [None if not np.isfinite(v) else float(v) for v in np.asarray(a, dtype=float)]
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Column labels must be unique: repeated words get '#2', '#3'."""
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n}#{seen[n]}")
+    return out

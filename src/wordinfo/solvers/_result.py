@@ -1,0 +1,18 @@
+"""What every solver returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+
+@dataclass
+class SolverResult:
+    log_sigma: torch.Tensor      # [T, B, n]
+    steps: torch.Tensor          # [T, B] optimiser steps taken
+    evaluations: torch.Tensor    # [T, B] noisy inputs pushed through the function (samples x steps)
+    converged: torch.Tensor      # [T, B] bool
+    loss: torch.Tensor           # [T, B] final objective
+    sampling_error: torch.Tensor | None = None   # [T, B] relative standard error of sigma (max over words)
+    info: dict = field(default_factory=dict)

@@ -1,0 +1,150 @@
+"""The default solver: a per-word fixed-point iteration on a fixed, growing set of noise samples.
+
+Why it is fast (METHOD.md, "where the speed is"):
+
+1. *Warm start from the linearisation.* For small noise the reconstruction error
+   is ``sum_i sigma_i^2 ||J_i||^2 / D``; its optimum has a closed form, and
+   ``||J_i||^2`` for every word comes from a few vector-Jacobian products.
+2. *Common random numbers.* Each sentence draws its noise once and keeps it, so
+   the objective is a smooth deterministic function: steps can be large and
+   convergence can be tested. The noise comes in sign-balanced groups
+   (:meth:`Problem.noise`) in which the cross terms between words cancel.
+3. *A step that is exact for linear functions.* With ``u_i = log sigma_i`` and
+   ``g_i = dR/du_i`` (R the reconstruction error), stationarity is
+   ``g_i = lam / n``. For a linear function ``g_i`` grows as ``exp(2 u_i)``, so
+   ``u_i += (log(lam/n) - log g_i) / p`` with ``p = 2`` lands on the optimum in one
+   step. For a non-linear function ``p`` is re-estimated per word by the secant of
+   ``log g`` against ``u`` (clamped to [1, 6]), and a step that raises a sentence's
+   loss is undone and retried at half length.
+4. *Enough samples, no more.* Each noise group gives its own estimate of ``g``;
+   their spread gives the standard error of the answer. A sentence whose
+   ``sigma`` is not yet known to ``precision`` (relative) gets twice the groups
+   and iterates on from where it was, up to ``max_groups``.
+5. *Everything batched.* All sentences, targets (layers) and samples go through
+   the function in one call per step; converged sentences leave the batch.
+
+Convergence, per (target, sentence): an accepted step moved no word's ``sigma``
+by more than ``tol`` (relative), and the sampling error is below ``precision``
+(or ``max_groups`` was reached: then ``converged`` is False for that sentence).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+
+from ..objective import linearised_optimum, objective
+from ..problem import Problem, group_size
+from ._result import SolverResult
+
+NOISE_STREAM, PROBE_STREAM = 1, 2
+
+
+def solve_fixed_point(problem: Problem, *, groups: int = 2, max_groups: int = 8, precision: float = 0.1,
+                      probes: int = 4, tol: float = 1e-2, max_steps: int = 20, max_step: float = 3.0,
+                      progress: Callable[[int, int], None] | None = None) -> SolverResult:
+    t_count, b_count, n = problem.n_targets, problem.x.shape[0], problem.x.shape[1]
+    dtype = problem.x.dtype
+    upper = math.log(problem.scale)
+    items = torch.arange(b_count)
+    n_words = problem.mask.sum(-1)
+
+    # warm start: the linearised optimum from Hutchinson estimates of ||J_i||^2
+    jac = problem.jacobian_sq_norms(items, probes, PROBE_STREAM)                   # [T, B, n]
+    u = torch.stack([linearised_optimum(jac[t], problem.n_elements(t, items), n_words.to(dtype),
+                                        problem.lam, problem.scale).log() for t in range(t_count)])
+    u = u.clamp(upper - 40.0, upper).masked_fill(~problem.mask[None], 0.0)
+
+    state = {
+        "steps": torch.zeros(t_count, b_count, dtype=torch.long),
+        "evaluations": torch.full((t_count, b_count), probes, dtype=torch.long),
+        "loss": torch.zeros(t_count, b_count, dtype=dtype),
+        "converged": torch.zeros(t_count, b_count, dtype=torch.bool),
+        "error": torch.full((t_count, b_count), math.inf, dtype=dtype),
+        "groups": torch.zeros(b_count, dtype=torch.long),
+    }
+    todo, r, done_steps = items, groups, 0
+    while len(todo):
+        eps = problem.noise(todo, r, NOISE_STREAM)
+        u[:, todo], ok, err, loss, steps = _iterate(problem, u[:, todo], todo, eps, r, tol, max_steps, max_step,
+                                                    progress, done_steps)
+        done_steps += int(steps.max())
+        state["steps"][:, todo] += steps
+        state["evaluations"][:, todo] += steps * eps.shape[1]
+        state["loss"][:, todo], state["error"][:, todo], state["groups"][todo] = loss, err, r
+        state["converged"][:, todo] = ok & (err <= precision)
+        need_more = ((err > precision) & ok).any(0)
+        if r * 2 > max_groups:
+            break
+        todo, r = todo[need_more], r * 2
+
+    return SolverResult(log_sigma=u, steps=state["steps"], evaluations=state["evaluations"],
+                        converged=state["converged"], loss=state["loss"], sampling_error=state["error"],
+                        info={"groups": groups, "max_groups": max_groups, "precision": precision,
+                              "probes": probes, "tol": tol, "max_steps": max_steps})
+
+
+def _iterate(problem, u, items, eps, groups, tol, max_steps, max_step, progress, step_offset):
+    """Fixed-point steps on fixed noise until every (target, sentence) stops moving."""
+    t_count, a = u.shape[:2]
+    upper, lower = math.log(problem.scale), math.log(problem.scale) - 40.0
+    wm = problem.mask[items][None]                                                  # [1, A, n]
+    log_goal = torch.log(problem.lam / wm.sum(-1).to(u.dtype))[..., None]          # [1, A, 1]
+    power = torch.full_like(u, 2.0)
+    damping = torch.ones(t_count, a, dtype=u.dtype)
+    steps = torch.zeros(t_count, a, dtype=torch.long)
+    stopped = torch.zeros(t_count, a, dtype=torch.bool)
+    loss, grad, group_grads = _evaluate(problem, u, items, eps, groups)
+    for step in range(max_steps):
+        live = (~stopped).any(0).nonzero().flatten()
+        if len(live) == 0:
+            break
+        if progress is not None:
+            progress(step_offset + step, int((~stopped).sum()))
+        ul, gl, ll, frozen, m = u[:, live], grad[:, live], loss[:, live], stopped[:, live], wm[:, live]
+        delta = torch.where(gl > 0, (log_goal[:, live] - gl.clamp_min(1e-30).log()) / power[:, live],
+                            torch.full_like(gl, max_step))       # error flat in sigma: go to the bound
+        u_new = (ul + delta.clamp(-max_step, max_step) * damping[:, live, None]).clamp(lower, upper)
+        u_new = torch.where(frozen[..., None] | ~m, ul, u_new)
+        l_new, g_new, gg_new = _evaluate(problem, u_new, items[live], eps[live], groups)
+        accept = (l_new <= ll + 1e-7 * ll.abs()) & ~frozen
+        du = u_new - ul
+        moved = du.abs().masked_fill(~m, 0.0).amax(-1)
+        fit = accept[..., None] & (du.abs() > 1e-2) & (gl > 0) & (g_new > 0)
+        secant = (g_new.clamp_min(1e-30).log() - gl.clamp_min(1e-30).log()) / du.where(fit, torch.ones_like(du))
+        power[:, live] = torch.where(fit, secant.clamp(1.0, 6.0), power[:, live])
+        keep = accept[..., None]
+        u[:, live] = torch.where(keep, u_new, ul)
+        grad[:, live] = torch.where(keep, g_new, gl)
+        group_grads[:, live] = torch.where(keep[..., None, :], gg_new, group_grads[:, live])
+        loss[:, live] = torch.where(accept, l_new, ll)
+        d = damping[:, live]
+        damping[:, live] = torch.where(accept, (d * 2).clamp(max=1.0), torch.where(frozen, d, d / 2))
+        steps[:, live] += (~frozen).long()
+        stopped[:, live] |= (accept & (moved < tol)) | (damping[:, live] < 1 / 64)
+    error = _sampling_error(grad, group_grads, power, u, wm, upper, problem.width)
+    return u, stopped, error, loss, steps
+
+
+def _evaluate(problem, u, items, eps, groups):
+    """Loss ``[T, A]``, ``dR/du`` ``[T, A, n]`` and its per-group estimates ``[T, A, groups, n]``."""
+    errors, contrib = problem.sample_errors(u, items, eps, word_grads=True)
+    t, a, m, n = contrib.shape
+    loss = objective(errors.mean(-1), u, problem.mask[items][None], problem.lam)
+    return loss, contrib.mean(2), contrib.view(t, a, groups, m // groups, n).mean(3)
+
+
+def _sampling_error(grad, group_grads, power, u, wm, upper, width):
+    """Standard error of the fixed point ``u*`` from the spread of the groups' gradients (max over words)."""
+    groups = group_grads.shape[2]
+    if groups < 2:
+        return torch.full(grad.shape[:2], math.inf, dtype=grad.dtype)
+    # the groups are orthogonal draws, like sampling directions without replacement from a
+    # frame of K: hence the finite-population correction, which is 0 once all K are used
+    width_fpc = max(0.0, 1.0 - groups / width)
+    se_g = group_grads.std(dim=2) / math.sqrt(groups) * math.sqrt(width_fpc)
+    se_u = se_g / (grad.abs().clamp_min(1e-30) * power)
+    at_bound = u >= upper - 1e-6
+    return se_u.masked_fill(~wm | at_bound, 0.0).amax(-1)
