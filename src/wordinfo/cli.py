@@ -80,8 +80,11 @@ def _print_table(exp, value: str) -> None:
     key = {"kept": "retained_bits", "bits": "bits", "sigma": "sigma"}[value]
     data = exp.word_values(key)                               # [layers, words]
     lo, hi = float(data.min()), float(data.max())
-    table = Table(title=f"{exp.model}: {VALUE_HELP[value]}", caption=f"bound on sigma = {exp.scale:.3g}, "
-                  f"lambda = {exp.settings['lam']}, K = {exp.width}")
+    console = Console()
+    console.print(f"[bold]{escape(exp.model)}[/]: {VALUE_HELP[value]}")
+    console.print(f"bound on sigma = {exp.scale:.3g}, lambda = {exp.settings['lam']}, K = {exp.width}; "
+                  "shading runs light (low) to dark blue (high) within the sentence", style="dim")
+    table = Table()
     table.add_column("word")
     for layer in exp.layers:
         table.add_column(f"L{layer}" if layer.isdigit() else layer, justify="right")
@@ -93,7 +96,7 @@ def _print_table(exp, value: str) -> None:
             shade = int(40 + 200 * (v - lo) / (hi - lo)) if hi > lo else 140
             cells.append(f"[rgb({shade},{shade},255)]{fmt.format(v)}[/]")
         table.add_row(f"[dim]{escape(word)}[/]" if special else escape(word), *cells)
-    Console().print(table)
+    console.print(table)
 
 
 def main() -> None:

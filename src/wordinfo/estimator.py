@@ -101,12 +101,9 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
     ``solver="paper"`` runs the authors' algorithm; options such as ``samples``, ``tol``,
     ``max_steps`` (default solver) or ``steps`` (paper) pass through.
     """
-    from .solvers import SOLVERS
-
     x, mask, single = _check_inputs(x, mask)
     lam, scale = check_positive("lam", lam), check_positive("scale", DEFAULT_SCALE if scale is None else scale)
-    if solver not in SOLVERS:
-        raise WordinfoError(f"unknown solver {solver!r}: use one of {', '.join(SOLVERS)}")
+    check_solver(solver, solver_options)
     forward1 = _call_with_mask(phi)
     clean = _clean_output(forward1, x, mask)
     em = _element_mask(clean, mask, token_axis)
@@ -131,18 +128,18 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
     return est
 
 
-def run_solver(problem: Problem, solver: str, progress: bool | str = False, **options):
-    """Run a named solver, with a progress bar when asked; unknown options are a clear error."""
+def run_solver(problem: Problem, solver: str, progress: bool | str | Callable = False, **options):
+    """Run a named solver, with a progress bar (or a ``progress(step, remaining)`` callback) when asked.
+
+    Unknown solver names and options are a clear error."""
     from .solvers import SOLVERS
 
+    check_solver(solver, options)
     fn = SOLVERS[solver]
-    allowed = set(inspect.signature(fn).parameters) - {"problem", "progress"}
-    unknown = set(options) - allowed
-    if unknown:
-        raise WordinfoError(f"unknown option(s) {sorted(unknown)} for solver {solver!r}: "
-                            f"it takes {sorted(allowed)}")
     if not progress:
         return fn(problem, **options)
+    if callable(progress):
+        return fn(problem, progress=progress, **options)
     from tqdm.auto import tqdm
     desc = progress if isinstance(progress, str) else f"wordinfo ({solver} solver)"
     with tqdm(desc=desc, unit="step" if solver == "default" else "fit", leave=False) as bar:
@@ -155,6 +152,19 @@ def run_solver(problem: Problem, solver: str, progress: bool | str = False, **op
                 bar.set_postfix(unconverged=remaining)
             bar.refresh()
         return fn(problem, progress=tick, **options)
+
+
+def check_solver(solver: str, options: dict) -> None:
+    """Fail early, before any long work, on an unknown solver or option."""
+    from .solvers import SOLVERS
+
+    if solver not in SOLVERS:
+        raise WordinfoError(f"unknown solver {solver!r}: use one of {', '.join(SOLVERS)}")
+    allowed = set(inspect.signature(SOLVERS[solver]).parameters) - {"problem", "progress"}
+    unknown = set(options) - allowed
+    if unknown:
+        raise WordinfoError(f"unknown option(s) {sorted(unknown)} for solver {solver!r}: "
+                            f"it takes {sorted(allowed)}")
 
 
 def feature_std(phi: Callable, xs: torch.Tensor | Sequence[torch.Tensor], masks: torch.Tensor | None = None,

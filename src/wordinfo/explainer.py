@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
 import torch
 
 from ._checks import check_finite, check_positive
@@ -30,11 +29,11 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     ``batch_size``, sorted by length.
     """
     from .calibration import feature_stds, read_sentences
-    from .estimator import run_solver
+    from .estimator import check_solver, run_solver
     from .models.huggingface import HuggingFaceEncoder, load_pretrained
 
-    single = isinstance(texts, str)
-    texts = [texts] if single else list(texts)
+    check_solver(solver, solver_options)
+    texts = [texts] if isinstance(texts, str) else list(texts)
     if not texts:
         raise WordinfoError("no text given: pass a string or a list of strings")
     if model is None or isinstance(model, str):
@@ -98,14 +97,10 @@ def _explain_batch(encoder, targets, texts, stds, lam, scale, seed, solver, trun
 
     problem = Problem(forward=forward, x=x, mask=mask, clean=clean, feature_std=fs, element_mask=element_mask,
                       lam=lam, scale=scale, seed=seed)
-    if bar is not None:
-        def tick(step, remaining):
-            bar.set_postfix(step=step, unconverged=remaining, refresh=True)
-        options = {**options, "progress": tick}
-        from .solvers import SOLVERS
-        result = SOLVERS[solver](problem, **options)
-    else:
-        result = run_solver(problem, solver, **options)
+    def tick(step, remaining):
+        bar.set_postfix(step=step, unconverged=remaining, refresh=True)
+
+    result = run_solver(problem, solver, progress=tick if bar is not None else False, **options)
     out = []
     for b in range(len(texts)):
         valid = mask[b]

@@ -142,10 +142,10 @@ class Explanation:
     def from_dict(cls, d: dict) -> "Explanation":
         sentences = d["sentences"] if "sentences" in d else [d]
         maps = [WordMap(s["tokens"], s["words"], s["token_word"], s["special"]) for s in sentences]
-        sigma = [np.array([l["sigma"] for l in s["layers"]], dtype=float) for s in sentences]
-        steps = [np.array([l.get("steps") or 0 for l in s["layers"]]) for s in sentences]
-        conv = [np.array([bool(l.get("converged")) for l in s["layers"]]) for s in sentences]
-        layers = [str(l["layer"]) for l in sentences[0]["layers"]]
+        sigma = [np.array([layer["sigma"] for layer in s["layers"]], dtype=float) for s in sentences]
+        steps = [np.array([layer.get("steps") or 0 for layer in s["layers"]]) for s in sentences]
+        conv = [np.array([bool(layer.get("converged")) for layer in s["layers"]]) for s in sentences]
+        layers = [str(layer["layer"]) for layer in sentences[0]["layers"]]
         return cls(d["model"], d["target"], layers, [s["text"] for s in sentences], maps, sigma,
                    int(d["width"]), float(d["scale"]), steps, conv, d.get("settings", {}))
 

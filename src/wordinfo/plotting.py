@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 LABELS = {
-    "bits": "entropy H_i (bits): higher = more forgotten",
-    "retained_bits": "information kept (bits, relative to the bound): higher = better kept",
-    "sigma": "sigma (noise the word tolerates): higher = more forgotten",
-    "log_sigma_centered": "log sigma minus sentence mean: higher = more forgotten",
+    "bits": "entropy H_i, bits\n(high = forgotten)",
+    "retained_bits": "bits kept vs bound\n(high = kept)",
+    "sigma": "sigma\n(high = forgotten)",
+    "log_sigma_centered": "log sigma - sentence mean\n(red = forgotten)",
 }
 
 
@@ -33,7 +33,8 @@ def heatmap(exp, i: int = 0, value: str = "log_sigma_centered", ax=None, annotat
     ax.set_title(f"{exp.model} - {exp.target}", fontsize=9)
     if annotate if annotate is not None else data.size <= 300:
         for (r, c), v in np.ndenumerate(data):
-            ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=6, color="white" if value != "log_sigma_centered" else "black")
+            color = "black" if value == "log_sigma_centered" else "white"
+            ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=6, color=color)
     ax.figure.colorbar(im, ax=ax, label=LABELS.get(value, value), shrink=0.9)
     ax.figure.tight_layout()
     return ax

@@ -142,7 +142,8 @@ class Problem:
         outputs = self.forward(noisy, mask, targets)
         rep = lambda v: None if v is None else v[items].repeat_interleave(m, dim=0)  # noqa: E731
         errors = torch.stack([
-            reconstruction_error(out, rep(self.clean[t]), rep(self.feature_std[t]), rep(self.element_mask[t])).view(a, m)
+            reconstruction_error(out, rep(self.clean[t]), rep(self.feature_std[t]),
+                                 rep(self.element_mask[t])).view(a, m)
             for t, out in zip(targets, outputs)])
         if not word_grads:
             return errors

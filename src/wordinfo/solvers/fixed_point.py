@@ -36,7 +36,7 @@ from typing import Callable
 import torch
 
 from ..objective import linearised_optimum, objective
-from ..problem import Problem, group_size
+from ..problem import Problem
 from ._result import SolverResult
 
 NOISE_STREAM, PROBE_STREAM = 1, 2
@@ -45,7 +45,7 @@ NOISE_STREAM, PROBE_STREAM = 1, 2
 def solve_fixed_point(problem: Problem, *, groups: int = 2, max_groups: int = 8, precision: float = 0.1,
                       probes: int = 4, tol: float = 1e-2, max_steps: int = 20, max_step: float = 3.0,
                       progress: Callable[[int, int], None] | None = None) -> SolverResult:
-    t_count, b_count, n = problem.n_targets, problem.x.shape[0], problem.x.shape[1]
+    t_count, b_count = problem.n_targets, problem.x.shape[0]
     dtype = problem.x.dtype
     upper = math.log(problem.scale)
     items = torch.arange(b_count)

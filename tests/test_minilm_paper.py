@@ -1,0 +1,21 @@
+"""The default solver against the authors' algorithm on the bundled MiniLM (slow: run with -m slow)."""
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+import wordinfo
+
+SENTENCE = "rare bird has more than enough charm to make it memorable."
+
+
+@pytest.mark.slow
+def test_default_agrees_with_paper_on_minilm_layers_3_and_6(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORDINFO_CACHE", str(tmp_path))
+    default = wordinfo.explain(SENTENCE, layers=[3, 6])
+    paper = wordinfo.explain(SENTENCE, layers=[3, 6], solver="paper")     # 5,000 steps per layer
+    assert default.tokens() == paper.tokens() and len(default.tokens()) == 14
+    for li in range(2):
+        rho = spearmanr(default.sigma[0][li], paper.sigma[0][li])[0]
+        assert rho >= 0.85, (default.layers[li], rho)
+    assert np.all(default.converged[0])
