@@ -72,7 +72,7 @@ class Estimate:
     def save(self, path: str | Path) -> Path:
         """Write to ``.npz`` (arrays, plus the settings as JSON); no pickle involved."""
         path = Path(path)
-        arrays = {k: v for k, v in asdict(self).items() if isinstance(v, np.ndarray)}
+        arrays = {k: np.asarray(v) for k, v in asdict(self).items() if isinstance(v, (np.ndarray, np.generic))}
         meta = json.dumps({"width": self.width, "settings": self.settings, "format": "wordinfo.Estimate/1"})
         with open(path, "wb") as f:
             np.savez(f, **arrays, meta=np.frombuffer(meta.encode(), dtype=np.uint8))
@@ -80,10 +80,13 @@ class Estimate:
 
     @classmethod
     def load(cls, path: str | Path) -> "Estimate":
-        with np.load(Path(path), allow_pickle=False) as data:
-            meta = json.loads(data["meta"].tobytes().decode())
-            return cls(width=meta["width"], settings=meta["settings"],
-                       **{k: data[k] for k in ("sigma", "steps", "evaluations", "converged", "loss")})
+        try:
+            with np.load(Path(path), allow_pickle=False) as data:
+                meta = json.loads(data["meta"].tobytes().decode())
+                return cls(width=meta["width"], settings=meta["settings"],
+                           **{k: data[k] for k in ("sigma", "steps", "evaluations", "converged", "loss")})
+        except (OSError, KeyError, ValueError) as e:
+            raise WordinfoError(f"{path} is not a saved wordinfo Estimate ({e}): save one with Estimate.save") from None
 
 
 def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *, lam: float = 0.1,
@@ -115,7 +118,7 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
     problem = Problem(forward=forward, x=x, mask=mask, clean=[clean], feature_std=[fs], element_mask=[em],
                       lam=lam, scale=scale, seed=seed)
     result = run_solver(problem, solver, progress=progress, **solver_options)
-    sigma = result.log_sigma[0].exp().masked_fill(~mask, float("nan")).numpy()
+    sigma = result.sigma(scale)[0].masked_fill(~mask, float("nan")).numpy()
     settings = {"lam": lam, "scale": scale, "seed": seed, "solver": solver,
                 "feature_std": "given" if feature_std is not None else "mean-square fallback",
                 **result.info}

@@ -107,7 +107,7 @@ def _explain_batch(encoder, targets, texts, stds, lam, scale, seed, solver, trun
         tokens = encoder.tokenizer.convert_ids_to_tokens(enc["input_ids"][b][valid].tolist())
         wm = word_map(texts[b], tokens, [w for w, v in zip(enc.word_ids(b), valid.tolist()) if v],
                       enc["offset_mapping"][b][valid].tolist(), enc["special_tokens_mask"][b][valid].tolist())
-        sigma = result.log_sigma[:, b, valid].exp().numpy().astype(float)
+        sigma = result.sigma(scale)[:, b, valid].numpy().astype(float)
         out.append((wm, sigma, result.steps[:, b].numpy(), result.converged[:, b].numpy()))
     return out
 

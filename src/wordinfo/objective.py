@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 LN2 = math.log(2.0)
@@ -57,9 +58,11 @@ def entropy_bits(sigma, width: int):
 def retained_bits(sigma, scale: float, width: int):
     """Information kept about a word relative to the widest allowed noise: ``K log2(scale/sigma)``.
 
-    Non-negative, 0 for a word the layer has wholly forgotten (sigma at its bound).
+    Non-negative, 0 for a word the layer has wholly forgotten (sigma at its bound); clipped
+    at 0 so that float32 rounding of a sigma at the bound never shows as a negative value.
     """
-    return width * (math.log(scale) - _log(sigma)) / LN2
+    kept = width * (math.log(scale) - _log(sigma)) / LN2
+    return kept.clamp_min(0.0) if isinstance(kept, torch.Tensor) else np.maximum(kept, 0.0)  # NaN (padding) stays NaN
 
 
 def linearised_optimum(jacobian_sq_norm: torch.Tensor, n_elements: torch.Tensor, n_words: torch.Tensor,
@@ -77,7 +80,4 @@ def linearised_optimum(jacobian_sq_norm: torch.Tensor, n_elements: torch.Tensor,
 
 
 def _log(v):
-    if isinstance(v, torch.Tensor):
-        return torch.log(v)
-    import numpy as np
-    return np.log(v)
+    return torch.log(v) if isinstance(v, torch.Tensor) else np.log(v)

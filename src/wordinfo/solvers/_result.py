@@ -16,3 +16,7 @@ class SolverResult:
     loss: torch.Tensor           # [T, B] final objective
     sampling_error: torch.Tensor | None = None   # [T, B] relative standard error of sigma (max over words)
     info: dict = field(default_factory=dict)
+
+    def sigma(self, scale: float) -> torch.Tensor:
+        """``exp(log_sigma)``, never above the bound (float rounding of ``exp(log(scale))`` aside)."""
+        return self.log_sigma.exp().clamp(max=scale)

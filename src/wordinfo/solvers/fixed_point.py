@@ -141,10 +141,12 @@ def _sampling_error(grad, group_grads, power, u, wm, upper, width):
     groups = group_grads.shape[2]
     if groups < 2:
         return torch.full(grad.shape[:2], math.inf, dtype=grad.dtype)
-    # the groups are orthogonal draws, like sampling directions without replacement from a
-    # frame of K: hence the finite-population correction, which is 0 once all K are used
-    width_fpc = max(0.0, 1.0 - groups / width)
-    se_g = group_grads.std(dim=2) / math.sqrt(groups) * math.sqrt(width_fpc)
+    # Each word's draws are orthogonal directions, K to a frame: full frames are exact, and
+    # the s = groups mod K draws of the last frame are a sample without replacement from
+    # it, so the naive error std/sqrt(groups) is scaled by sqrt(s (1 - s/K) / groups)
+    # (= sqrt(1 - groups/K) while groups < K, the finite-population correction).
+    partial = groups % width
+    se_g = group_grads.std(dim=2) * math.sqrt(partial * (1.0 - partial / width)) / groups
     se_u = se_g / (grad.abs().clamp_min(1e-30) * power)
     at_bound = u >= upper - 1e-6
     return se_u.masked_fill(~wm | at_bound, 0.0).amax(-1)
