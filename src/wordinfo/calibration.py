@@ -14,6 +14,7 @@ from typing import Sequence
 
 import torch
 
+from ._checks import check_finite
 from .errors import WordinfoError
 
 BATCH = 16
@@ -85,5 +86,6 @@ def _compute(encoder, targets, sentences):
         mean = sums[j] / total[j]
         var = (squares[j] / total[j] - mean.pow(2)).clamp_min(0) * total[j] / max(total[j] - 1, 1)
         std = var.sqrt().float()
+        check_finite(f"the model's output at {t.kind} {t.label} on the calibration sample", std)
         result[_key(t)] = std.clamp_min(1e-3 * float(std.mean()) + 1e-12)   # constant features: floored
     return result

