@@ -147,13 +147,8 @@ def run_solver(problem: Problem, solver: str, progress: bool | str | Callable = 
     desc = progress if isinstance(progress, str) else f"wordinfo ({solver} solver)"
     with tqdm(desc=desc, unit="step" if solver == "default" else "fit", leave=False) as bar:
         def tick(done, remaining):
-            if solver == "paper":
-                bar.total = remaining
-                bar.n = done
-            else:
-                bar.n = done
-                bar.set_postfix(unconverged=remaining)
-            bar.refresh()
+            bar.n = done
+            bar.set_postfix(left=remaining, refresh=True)
         return fn(problem, progress=tick, **options)
 
 
@@ -266,10 +261,10 @@ def _element_mask(out, mask, token_axis):
 def _resolve_feature_std(fs, clean, em):
     item_shape = clean.shape[1:]
     if fs is None:
-        sq = obj.reconstruction_error(clean, torch.zeros_like(clean), torch.ones(()), em)
-        if bool((sq <= 0).any()):
+        fs = obj.fallback_feature_std(clean, em)
+        if bool((fs <= 0).any()):
             raise WordinfoError("phi's output is all zeros for a sentence: pass feature_std explicitly")
-        return sq.sqrt().reshape(-1, *([1] * len(item_shape)))
+        return fs
     fs = torch.as_tensor(fs, dtype=clean.dtype, device=clean.device)
     try:
         ok = torch.broadcast_shapes(fs.shape, item_shape) == item_shape

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
-import torch
 
 from ._checks import check_finite, check_positive
 from .errors import WordinfoError
 from .explanation import Explanation
+from .objective import fallback_feature_std
 from .problem import Problem
 from .words import word_map
 
@@ -29,7 +30,7 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     ``batch_size``, sorted by length.
     """
     from .calibration import feature_stds, read_sentences
-    from .estimator import check_solver, run_solver
+    from .estimator import check_solver
     from .models.huggingface import HuggingFaceEncoder, load_pretrained
 
     check_solver(solver, solver_options)
@@ -51,17 +52,16 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     for t in texts:
         encoder.tokenize([t], truncate=truncate)                 # fail early, before any long work
 
+    job = _Job(encoder, targets, None, lam, scale, seed, solver, truncate, solver_options)
     with encoder.frozen():
         use_fallback = isinstance(calibration, str) and calibration.lower() == "none"
-        stds = None if use_fallback else feature_stds(encoder, targets, read_sentences(calibration))
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        job.feature_stds = None if use_fallback else feature_stds(encoder, targets, read_sentences(calibration))
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))    # similar lengths share a batch
         results: dict[int, tuple] = {}
         bar = _progress(len(texts), progress)
         for start in range(0, len(order), batch_size):
             batch = order[start:start + batch_size]
-            for i, out in zip(batch, _explain_batch(encoder, targets, [texts[i] for i in batch], stds, lam, scale,
-                                                    seed, solver, truncate, bar, solver_options, run_solver)):
-                results[i] = out
+            results.update(zip(batch, job.run([texts[i] for i in batch], bar)))
             if bar is not None:
                 bar.update(len(batch))
         if bar is not None:
@@ -70,46 +70,59 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     settings = {"lam": lam, "scale": scale, "seed": seed, "solver": solver, "input": "embedding block output",
                 "feature_std": "none (per-sentence mean square)" if use_fallback else
                 f"calibration sample ({calibration or 'bundled, 60 sentences'})", **solver_options}
+    parts = [results[i] for i in range(len(texts))]
     return Explanation(model=name, target=target, layers=[t.label for t in targets], texts=texts,
-                       word_maps=[results[i][0] for i in range(len(texts))],
-                       sigma=[results[i][1] for i in range(len(texts))], width=encoder.embeddings.word_embeddings.
-                       weight.shape[1], scale=scale, steps=[results[i][2] for i in range(len(texts))],
-                       converged=[results[i][3] for i in range(len(texts))], settings=settings)
+                       word_maps=[p[0] for p in parts], sigma=[p[1] for p in parts], width=encoder.width,
+                       scale=scale, steps=[p[2] for p in parts], converged=[p[3] for p in parts], settings=settings)
 
 
-def _explain_batch(encoder, targets, texts, stds, lam, scale, seed, solver, truncate, bar, options, run_solver):
-    enc = encoder.tokenize(texts, truncate=truncate)
-    mask = enc["attention_mask"].bool()
-    x = encoder.embed(enc["input_ids"])
-    clean = encoder.clean_outputs(x, mask, targets)
-    for t, out in zip(targets, clean):
-        check_finite(f"the model's output at layer {t.label}", out[mask] if t.kind == "tokens" else out)
-    element_mask = [mask[..., None] if t.kind == "tokens" else None for t in targets]
-    if stds is None:
-        from .objective import reconstruction_error
-        fs = [reconstruction_error(c, torch.zeros_like(c), torch.ones(()), em).sqrt()
-              .reshape(-1, *([1] * (c.dim() - 1))).expand_as(c) for c, em in zip(clean, element_mask)]
-    else:
-        fs = [s.expand(c.shape[0], *([1] * (c.dim() - 2)), s.shape[-1]).expand_as(c) for s, c in zip(stds, clean)]
+@dataclass
+class _Job:
+    """One explain call's model, targets and settings; ``run`` explains one batch of texts."""
+    encoder: object
+    targets: list
+    feature_stds: list | None
+    lam: float
+    scale: float
+    seed: int
+    solver: str
+    truncate: bool
+    options: dict
 
-    def forward(xs, m, which):
-        return encoder.forward(xs, m, [targets[i] for i in which])
+    def run(self, texts: list[str], bar=None) -> list[tuple]:
+        from .estimator import run_solver
 
-    problem = Problem(forward=forward, x=x, mask=mask, clean=clean, feature_std=fs, element_mask=element_mask,
-                      lam=lam, scale=scale, seed=seed)
-    def tick(step, remaining):
-        bar.set_postfix(step=step, unconverged=remaining, refresh=True)
+        encoder, targets = self.encoder, self.targets
+        enc = encoder.tokenize(texts, truncate=self.truncate)
+        mask = enc["attention_mask"].bool()
+        x = encoder.embed(enc["input_ids"])
+        clean = encoder.clean_outputs(x, mask, targets)
+        for t, out in zip(targets, clean):
+            check_finite(f"the model's output at layer {t.label}", out[mask] if t.kind == "tokens" else out)
+        element_mask = [mask[..., None] if t.kind == "tokens" else None for t in targets]
+        if self.feature_stds is None:       # METHOD.md's fallback: one scalar per sentence, sqrt(mean s^2)
+            fs = [fallback_feature_std(c, em).expand_as(c) for c, em in zip(clean, element_mask)]
+        else:
+            fs = [s.expand_as(c) for s, c in zip(self.feature_stds, clean)]
 
-    result = run_solver(problem, solver, progress=tick if bar is not None else False, **options)
-    out = []
-    for b in range(len(texts)):
-        valid = mask[b]
-        tokens = encoder.tokenizer.convert_ids_to_tokens(enc["input_ids"][b][valid].tolist())
-        wm = word_map(texts[b], tokens, [w for w, v in zip(enc.word_ids(b), valid.tolist()) if v],
-                      enc["offset_mapping"][b][valid].tolist(), enc["special_tokens_mask"][b][valid].tolist())
-        sigma = result.sigma(scale)[:, b, valid].numpy().astype(float)
-        out.append((wm, sigma, result.steps[:, b].numpy(), result.converged[:, b].numpy()))
-    return out
+        def forward(xs, m, which):
+            return encoder.forward(xs, m, [targets[i] for i in which])
+
+        def tick(step, remaining):
+            bar.set_postfix(step=step, left=remaining, refresh=True)
+
+        problem = Problem(forward=forward, x=x, mask=mask, clean=clean, feature_std=fs, element_mask=element_mask,
+                          lam=self.lam, scale=self.scale, seed=self.seed)
+        result = run_solver(problem, self.solver, progress=tick if bar is not None else False, **self.options)
+        out = []
+        for b in range(len(texts)):
+            valid = mask[b]
+            tokens = encoder.tokenizer.convert_ids_to_tokens(enc["input_ids"][b][valid].tolist())
+            wm = word_map(texts[b], tokens, [w for w, v in zip(enc.word_ids(b), valid.tolist()) if v],
+                          enc["offset_mapping"][b][valid].tolist(), enc["special_tokens_mask"][b][valid].tolist())
+            sigma = result.sigma(self.scale)[:, b, valid].numpy().astype(float)
+            out.append((wm, sigma, result.steps[:, b].numpy(), result.converged[:, b].numpy()))
+        return out
 
 
 def _progress(total: int, enabled: bool):

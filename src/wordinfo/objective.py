@@ -34,6 +34,12 @@ def reconstruction_error(output: torch.Tensor, clean: torch.Tensor, feature_std:
     return (sq * keep).sum(dim=1) / keep.sum(dim=1)
 
 
+def fallback_feature_std(clean: torch.Tensor, element_mask: torch.Tensor | None) -> torch.Tensor:
+    """The authors' sigma_S without a corpus: one scalar per item, ``sqrt(mean(s^2))``, shaped to broadcast."""
+    ms = reconstruction_error(clean, torch.zeros_like(clean), torch.ones((), dtype=clean.dtype), element_mask)
+    return ms.sqrt().reshape(-1, *([1] * (clean.dim() - 1)))
+
+
 def entropy_term(log_sigma: torch.Tensor, word_mask: torch.Tensor) -> torch.Tensor:
     """Mean of ``log sigma`` over the real (unpadded) words of each item: ``[..., n] -> [...]``."""
     w = word_mask.to(log_sigma.dtype)

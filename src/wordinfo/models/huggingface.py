@@ -91,6 +91,11 @@ class HuggingFaceEncoder:
         return len(self.layers)
 
     @property
+    def width(self) -> int:
+        """K: the size of one input vector (the embedding block's output)."""
+        return int(self.embeddings.word_embeddings.weight.shape[1])
+
+    @property
     def max_length(self) -> int:
         limit = getattr(self.config, "max_position_embeddings", 512)
         tok = getattr(self.tokenizer, "model_max_length", limit) or limit

@@ -14,8 +14,8 @@ Why it is fast (METHOD.md, "where the speed is"):
    ``g_i = lam / n``. For a linear function ``g_i`` grows as ``exp(2 u_i)``, so
    ``u_i += (log(lam/n) - log g_i) / p`` with ``p = 2`` lands on the optimum in one
    step. For a non-linear function ``p`` is re-estimated per word by the secant of
-   ``log g`` against ``u`` (clamped to [1, 6]), and a step that raises a sentence's
-   loss is undone and retried at half length.
+   ``log g`` against ``u``, and a bracket per word turns a step that would leave it
+   into a bisection.
 4. *Enough samples, no more.* Each noise group gives its own estimate of ``g``;
    their spread gives the standard error of the answer. A sentence whose
    ``sigma`` is not yet known to ``precision`` (relative) gets twice the groups
@@ -64,15 +64,17 @@ def solve_fixed_point(problem: Problem, *, groups: int = 2, max_groups: int = 8,
         "converged": torch.zeros(t_count, b_count, dtype=torch.bool),
         "error": torch.full((t_count, b_count), math.inf, dtype=dtype),
     }
+    power = torch.full_like(u, 2.0)       # per word: how fast log g grows with log sigma (2 if linear)
     todo, r, done_steps = torch.ones(t_count, b_count, dtype=torch.bool), groups, 0
     while todo.any():
         ts, bs = todo.any(1).nonzero().flatten(), todo.any(0).nonzero().flatten()
         cells = _take(todo, ts, bs)
         eps = problem.noise(bs, r, NOISE_STREAM)
-        sub, ok, err, loss, steps = _iterate(problem, _take(u, ts, bs), ts, bs, eps, r, ~cells, tol, max_steps,
-                                             max_step, progress, done_steps)
+        sub, p_sub, ok, err, loss, steps = _iterate(problem, _take(u, ts, bs), _take(power, ts, bs), ts, bs, eps, r,
+                                                    ~cells, tol, max_steps, max_step, progress, done_steps)
         done_steps += int(steps.max())
         _put(u, ts, bs, sub, cells)
+        _put(power, ts, bs, p_sub, cells)
         _put(state["steps"], ts, bs, _take(state["steps"], ts, bs) + steps, cells)
         _put(state["evaluations"], ts, bs, _take(state["evaluations"], ts, bs) + steps * eps.shape[1], cells)
         _put(state["loss"], ts, bs, loss, cells)
@@ -103,18 +105,23 @@ def _put(t: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, value: torch.T
     t[rows[:, None], cols[None, :]] = torch.where(w, value, old)
 
 
-def _iterate(problem, u, targets, items, eps, groups, stopped, tol, max_steps, max_step, progress, step_offset):
+def _iterate(problem, u, power, targets, items, eps, groups, stopped, tol, max_steps, max_step, progress,
+             step_offset):
     """Fixed-point steps on fixed noise until every (target, sentence) has stopped moving.
 
     ``u`` is ``[T', A, n]`` for ``targets`` x ``items``; ``stopped`` marks pairs to leave as they are.
+    Each word solves ``log g_i(u_i) = log(lam / n)`` as a 1-D root: the fixed-point step
+    ``(log(lam/n) - log g_i) / p_i`` with ``p_i`` from the secant, safeguarded by a bracket
+    (the last ``u_i`` found too small and too large) that falls back to bisection when a step
+    would leave it: words whose response to noise has a threshold cannot oscillate.
     Each step evaluates only the sub-grid of targets and sentences with a pair still moving.
     """
     t_count, a = u.shape[:2]
     upper, lower = math.log(problem.scale), math.log(problem.scale) - 40.0
     wm = problem.mask[items][None].expand(t_count, -1, -1)                         # [T', A, n]
     log_goal = torch.log(problem.lam / wm.sum(-1).to(u.dtype))[..., None]          # [T', A, 1]
-    power = torch.full_like(u, 2.0)
-    damping = torch.ones(t_count, a, dtype=u.dtype)
+    power = power.clone()
+    low, high = torch.full_like(u, -math.inf), torch.full_like(u, math.inf)        # the bracket
     steps = torch.zeros(t_count, a, dtype=torch.long)
     stopped = stopped.clone()
     loss, grad, group_grads = _evaluate(problem, u, targets, items, eps, groups)
@@ -124,28 +131,34 @@ def _iterate(problem, u, targets, items, eps, groups, stopped, tol, max_steps, m
         if progress is not None:
             progress(step_offset + step, int((~stopped).sum()))
         lt, li = (~stopped).any(1).nonzero().flatten(), (~stopped).any(0).nonzero().flatten()
-        ul, gl, ll, frozen, m = (_take(v, lt, li) for v in (u, grad, loss, stopped, wm))
-        delta = torch.where(gl > 0, (_take(log_goal, lt, li) - gl.clamp_min(1e-30).log()) / _take(power, lt, li),
-                            torch.full_like(gl, max_step))       # error flat in sigma: go to the bound
-        u_new = (ul + delta.clamp(-max_step, max_step) * _take(damping, lt, li)[..., None]).clamp(lower, upper)
+        ul, gl, frozen, m, pl = (_take(v, lt, li) for v in (u, grad, stopped, wm, power))
+        # error flat (or falling) in sigma: the word is ignored, head for the bound
+        gap = torch.where(gl > 0, _take(log_goal, lt, li) - gl.clamp_min(1e-30).log(), torch.full_like(gl, max_step))
+        lo = torch.where(gap > 0, ul, _take(low, lt, li))
+        hi = torch.where(gap <= 0, ul, _take(high, lt, li))
+        stale = lo >= hi                  # other words moved and broke the bracket: keep the newest side
+        lo, hi = torch.where(stale & (gap <= 0), -math.inf, lo), torch.where(stale & (gap > 0), math.inf, hi)
+        u_new = ul + (gap / pl).clamp(-max_step, max_step)
+        outside = (u_new <= lo) | (u_new >= hi)
+        u_new = torch.where(outside & lo.isfinite() & hi.isfinite(), (lo + hi) / 2, u_new).clamp(lower, upper)
         u_new = torch.where(frozen[..., None] | ~m, ul, u_new)
         l_new, g_new, gg_new = _evaluate(problem, u_new, targets[lt], items[li], eps[li], groups)
-        accept = (l_new <= ll + 1e-7 * ll.abs()) & ~frozen
         du = u_new - ul
         moved = du.abs().masked_fill(~m, 0.0).amax(-1)
-        fit = accept[..., None] & (du.abs() > 1e-2) & (gl > 0) & (g_new > 0)
+        fit = (du.abs() > 1e-3) & (gl > 0) & (g_new > 0) & ~frozen[..., None]
         secant = (g_new.clamp_min(1e-30).log() - gl.clamp_min(1e-30).log()) / du.where(fit, torch.ones_like(du))
-        _put(power, lt, li, secant.clamp(1.0, 6.0), fit)
-        _put(u, lt, li, u_new, accept)
-        _put(grad, lt, li, g_new, accept)
-        _put(group_grads, lt, li, gg_new, accept)
-        _put(loss, lt, li, l_new, accept)
-        d = _take(damping, lt, li)
-        _put(damping, lt, li, torch.where(accept, (d * 2).clamp(max=1.0), d / 2), ~frozen)
-        _put(steps, lt, li, _take(steps, lt, li) + 1, ~frozen)
-        _put(stopped, lt, li, (accept & (moved < tol)) | (_take(damping, lt, li) < 1 / 64), ~frozen)
+        live = ~frozen
+        _put(power, lt, li, secant.clamp(0.5, 16.0), fit)
+        _put(low, lt, li, lo, live)
+        _put(high, lt, li, hi, live)
+        _put(u, lt, li, u_new, live)
+        _put(grad, lt, li, g_new, live)
+        _put(group_grads, lt, li, gg_new, live)
+        _put(loss, lt, li, l_new, live)
+        _put(steps, lt, li, _take(steps, lt, li) + 1, live)
+        _put(stopped, lt, li, moved < tol, live)
     error = _sampling_error(grad, group_grads, power, u, wm, upper, problem.width)
-    return u, stopped, error, loss, steps
+    return u, power, stopped, error, loss, steps
 
 
 def _evaluate(problem, u, targets, items, eps, groups):

@@ -49,7 +49,7 @@ def solve_paper(problem: Problem, *, steps: int = 5000, lr: float = 0.01,
             best_loss[t, b] = best
             done += 1
             if progress is not None:
-                progress(done, t_count * b_count)
+                progress(done, t_count * b_count - done)       # fits done, fits left
     full = torch.full((t_count, b_count), steps, dtype=torch.long)
     return SolverResult(log_sigma=u, steps=full, evaluations=full.clone(),
                         converged=torch.zeros(t_count, b_count, dtype=torch.bool), loss=best_loss,
