@@ -35,6 +35,7 @@ class Estimate:
     converged: np.ndarray        # [B] bool
     loss: np.ndarray             # [B] final objective
     settings: dict = field(default_factory=dict)
+    sampling_error: np.ndarray | None = None   # [B] relative standard error of sigma, worst word (default solver)
 
     @property
     def mask(self) -> np.ndarray:
@@ -63,9 +64,9 @@ class Estimate:
 
     def to_dict(self) -> dict:
         """Plain lists and numbers (NaN on padding becomes None), ready for JSON."""
-        out = {name: _plain(getattr(self, name)) for name in
+        out = {name: None if getattr(self, name) is None else _plain(getattr(self, name)) for name in
                ("sigma", "entropy_nats", "entropy_bits", "retained_bits", "total_nats", "total_bits",
-                "steps", "evaluations", "converged", "loss")}
+                "steps", "evaluations", "converged", "loss", "sampling_error")}
         out.update(width=self.width, settings=self.settings)
         return out
 
@@ -84,7 +85,8 @@ class Estimate:
             with np.load(Path(path), allow_pickle=False) as data:
                 meta = json.loads(data["meta"].tobytes().decode())
                 return cls(width=meta["width"], settings=meta["settings"],
-                           **{k: data[k] for k in ("sigma", "steps", "evaluations", "converged", "loss")})
+                           **{k: data[k] for k in ("sigma", "steps", "evaluations", "converged", "loss")},
+                           sampling_error=data["sampling_error"] if "sampling_error" in data.files else None)
         except (OSError, KeyError, ValueError) as e:
             raise WordinfoError(f"{path} is not a saved wordinfo Estimate ({e}): save one with Estimate.save") from None
 
@@ -122,13 +124,12 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
     settings = {"lam": lam, "scale": scale, "seed": seed, "solver": solver,
                 "feature_std": "given" if feature_std is not None else "mean-square fallback",
                 **result.info}
-    est = Estimate(sigma=sigma, width=x.shape[-1], steps=result.steps[0].numpy(),
-                   evaluations=result.evaluations[0].numpy(), converged=result.converged[0].numpy(),
-                   loss=result.loss[0].numpy(), settings=settings)
+    arrays = {"sigma": sigma, "steps": result.steps[0].numpy(), "evaluations": result.evaluations[0].numpy(),
+              "converged": result.converged[0].numpy(), "loss": result.loss[0].numpy(),
+              "sampling_error": None if result.sampling_error is None else result.sampling_error[0].numpy()}
     if single:
-        est = Estimate(sigma=est.sigma[0], width=est.width, steps=est.steps[0], evaluations=est.evaluations[0],
-                       converged=est.converged[0], loss=est.loss[0], settings=settings)
-    return est
+        arrays = {k: None if v is None else v[0] for k, v in arrays.items()}
+    return Estimate(width=x.shape[-1], settings=settings, **arrays)
 
 
 def run_solver(problem: Problem, solver: str, progress: bool | str | Callable = False, **options):
@@ -280,9 +281,10 @@ def _resolve_feature_std(fs, clean, em):
 
 
 def _plain(v):
-    """numpy -> JSON-ready Python values, NaN -> None."""
+    """numpy -> JSON-ready Python values; NaN (padding) and Inf (unknown) become None."""
     arr = np.asarray(v)
-    if arr.dtype.kind == "f":
-        return np.where(np.isnan(arr), None, arr.astype(object)).tolist() if arr.ndim else \
-            (None if math.isnan(float(arr)) else float(arr))
-    return arr.tolist()
+    if arr.dtype.kind != "f":
+        return arr.tolist()
+    if arr.ndim == 0:
+        return float(arr) if math.isfinite(float(arr)) else None
+    return np.where(np.isfinite(arr), arr.astype(object), None).tolist()
