@@ -207,17 +207,19 @@ def test_converged_flag_is_honest_when_groups_exceed_width(k, options):
 
 # ----------------------------------------------------------------------------- 2. ignored word
 
+def _phi_ignoring_word_2(n, k, d):
+    """tanh of a dense linear map of every word but word 2."""
+    v = torch.randn(n, k, d)
+    keep = torch.ones(n)
+    keep[2] = 0.0
+    return lambda x: torch.tanh(torch.einsum("bnk,nkd->bd", x * keep[None, :, None], v) / 4)
+
+
 @pytest.mark.parametrize("scale", [0.5, 1.3])
 def test_nonlinear_phi_ignoring_a_word_puts_it_at_the_bound(scale):
     torch.manual_seed(2)
     n, k, d = 6, 8, 6
-    v = torch.randn(n, k, d)
-    keep = torch.ones(n)
-    keep[2] = 0.0
-
-    def phi(x):
-        return torch.tanh(torch.einsum("bnk,nkd->bd", x * keep[None, :, None], v) / 4)
-
+    phi = _phi_ignoring_word_2(n, k, d)
     est = wordinfo.estimate(phi, torch.randn(3, n, k), scale=scale)
     assert np.all(est.sigma[:, 2] >= 0.95 * scale), est.sigma
     others = np.delete(est.sigma, 2, axis=1)
@@ -528,10 +530,7 @@ def test_sigma_never_exceeds_scale_and_retained_bits_nonnegative(scale):
     """METHOD.md: retained bits are non-negative, 0 for a wholly forgotten word (sigma at the bound)."""
     torch.manual_seed(0)
     n, k, d = 4, 8, 6
-    v = torch.randn(n, k, d)
-    keep = torch.ones(n)
-    keep[2] = 0.0
-    phi = lambda x: torch.tanh(torch.einsum("bnk,nkd->bd", x * keep[None, :, None], v) / 4)
+    phi = _phi_ignoring_word_2(n, k, d)
     est = wordinfo.estimate(phi, torch.randn(2, n, k), scale=scale)
     assert np.all(est.sigma <= scale), (est.sigma[:, 2], scale)
     assert np.all(est.retained_bits >= 0), est.retained_bits[:, 2]

@@ -40,18 +40,18 @@ def tokenizer():
     return tok
 
 
-def tiny_bert(layers: int = 3, seed: int = 0, **extra):
+def _tiny_bert_config(layers: int, seed: int, **extra):
     torch.manual_seed(seed)
-    cfg = transformers.BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=layers, num_attention_heads=2,
-                                  intermediate_size=64, **extra)
-    return transformers.BertModel(cfg).eval()
+    return transformers.BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=layers,
+                                   num_attention_heads=2, intermediate_size=64, **extra)
+
+
+def tiny_bert(layers: int = 3, seed: int = 0, **extra):
+    return transformers.BertModel(_tiny_bert_config(layers, seed, **extra)).eval()
 
 
 def tiny_bert_classifier(seed: int = 0):
-    torch.manual_seed(seed)
-    cfg = transformers.BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                  intermediate_size=64, num_labels=2)
-    return transformers.BertForSequenceClassification(cfg).eval()
+    return transformers.BertForSequenceClassification(_tiny_bert_config(2, seed, num_labels=2)).eval()
 
 
 def tiny_distilbert(seed: int = 0):
