@@ -29,14 +29,40 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     ten times the std of the word-embedding matrix. Texts are explained in batches of
     ``batch_size``, sorted by length.
     """
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    if not texts:
+        raise WordinfoError("no text given: pass a string or a list of strings")
+    job = prepare(model, tokenizer, layers, target, lam=lam, scale=scale, calibration=calibration, seed=seed,
+                  solver=solver, truncate=truncate, **solver_options)
+    for t in texts:
+        job.encoder.tokenize([t], truncate=truncate)             # fail early, before any long work
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))    # similar lengths share a batch
+    results: dict[int, tuple] = {}
+    bar = _progress(len(texts), progress)
+    with job.encoder.frozen():
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
+            results.update(zip(batch, job.run([texts[i] for i in batch], bar)))
+            if bar is not None:
+                bar.update(len(batch))
+    if bar is not None:
+        bar.close()
+    parts = [results[i] for i in range(len(texts))]
+    return Explanation(model=job.encoder.name, target=target, layers=[t.label for t in job.targets], texts=texts,
+                       word_maps=[p[0] for p in parts], sigma=[p[1] for p in parts], width=job.encoder.width,
+                       scale=job.scale, steps=[p[2] for p in parts], converged=[p[3] for p in parts],
+                       settings=job.settings)
+
+
+def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *, lam: float = 0.1,
+            scale: float | None = None, calibration: str | None = None, seed: int = 0, solver: str = "default",
+            truncate: bool = False, **solver_options) -> "Job":
+    """Load and check everything ``explain`` needs (model, targets, sigma_S), once for many batches."""
     from .calibration import feature_stds, read_sentences
     from .estimator import check_solver
     from .models.huggingface import HuggingFaceEncoder, load_pretrained
 
     check_solver(solver, solver_options)
-    texts = [texts] if isinstance(texts, str) else list(texts)
-    if not texts:
-        raise WordinfoError("no text given: pass a string or a list of strings")
     if model is None or isinstance(model, str):
         if tokenizer is not None and model is None:
             raise WordinfoError("a tokenizer was given without its model: pass model= too")
@@ -49,36 +75,18 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     targets = encoder.targets(layers, target)
     lam = check_positive("lam", lam)
     scale = check_positive("scale", encoder.default_scale() if scale is None else scale)
-    for t in texts:
-        encoder.tokenize([t], truncate=truncate)                 # fail early, before any long work
-
-    job = _Job(encoder, targets, None, lam, scale, seed, solver, truncate, solver_options)
+    use_fallback = isinstance(calibration, str) and calibration.lower() == "none"
     with encoder.frozen():
-        use_fallback = isinstance(calibration, str) and calibration.lower() == "none"
-        job.feature_stds = None if use_fallback else feature_stds(encoder, targets, read_sentences(calibration))
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))    # similar lengths share a batch
-        results: dict[int, tuple] = {}
-        bar = _progress(len(texts), progress)
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
-            results.update(zip(batch, job.run([texts[i] for i in batch], bar)))
-            if bar is not None:
-                bar.update(len(batch))
-        if bar is not None:
-            bar.close()
-
+        stds = None if use_fallback else feature_stds(encoder, targets, read_sentences(calibration))
     settings = {"lam": lam, "scale": scale, "seed": seed, "solver": solver, "input": "embedding block output",
                 "feature_std": "none (per-sentence mean square)" if use_fallback else
                 f"calibration sample ({calibration or 'bundled, 60 sentences'})", **solver_options}
-    parts = [results[i] for i in range(len(texts))]
-    return Explanation(model=name, target=target, layers=[t.label for t in targets], texts=texts,
-                       word_maps=[p[0] for p in parts], sigma=[p[1] for p in parts], width=encoder.width,
-                       scale=scale, steps=[p[2] for p in parts], converged=[p[3] for p in parts], settings=settings)
+    return Job(encoder, targets, stds, lam, scale, seed, solver, truncate, solver_options, settings)
 
 
 @dataclass
-class _Job:
-    """One explain call's model, targets and settings; ``run`` explains one batch of texts."""
+class Job:
+    """A prepared model, its targets and settings; ``run`` explains one batch of texts."""
     encoder: object
     targets: list
     feature_stds: list | None
@@ -88,10 +96,10 @@ class _Job:
     solver: str
     truncate: bool
     options: dict
+    settings: dict
 
-    def run(self, texts: list[str], bar=None) -> list[tuple]:
-        from .estimator import run_solver
-
+    def problem(self, texts: list[str]):
+        """The solver's view of a batch of texts, and the tokenizer's encoding of it."""
         encoder, targets = self.encoder, self.targets
         enc = encoder.tokenize(texts, truncate=self.truncate)
         mask = enc["attention_mask"].bool()
@@ -108,16 +116,30 @@ class _Job:
         def forward(xs, m, which):
             return encoder.forward(xs, m, [targets[i] for i in which])
 
+        problem = Problem(forward=forward, x=x, mask=mask, clean=clean, feature_std=fs, element_mask=element_mask,
+                          lam=self.lam, scale=self.scale, seed=self.seed)
+        return problem, enc
+
+    def solve(self, problem: Problem, bar=None, solver: str | None = None, **options):
+        """Run the job's solver (or another, with other options) on a problem, ticking ``bar``."""
+        from .estimator import run_solver
+
         def tick(step, remaining):
             bar.set_postfix(step=step, left=remaining, refresh=True)
 
-        problem = Problem(forward=forward, x=x, mask=mask, clean=clean, feature_std=fs, element_mask=element_mask,
-                          lam=self.lam, scale=self.scale, seed=self.seed)
-        result = run_solver(problem, self.solver, progress=tick if bar is not None else False, **self.options)
+        if solver is None:
+            solver, options = self.solver, {**self.options, **options}
+        return run_solver(problem, solver, progress=tick if bar is not None else False, **options)
+
+    def run(self, texts: list[str], bar=None) -> list[tuple]:
+        """Explain a batch: per text, its word map, sigma [targets, tokens], steps and converged flags."""
+        problem, enc = self.problem(texts)
+        mask = problem.mask
+        result = self.solve(problem, bar)
         out = []
         for b in range(len(texts)):
             valid = mask[b]
-            tokens = encoder.tokenizer.convert_ids_to_tokens(enc["input_ids"][b][valid].tolist())
+            tokens = self.encoder.tokenizer.convert_ids_to_tokens(enc["input_ids"][b][valid].tolist())
             wm = word_map(texts[b], tokens, [w for w, v in zip(enc.word_ids(b), valid.tolist()) if v],
                           enc["offset_mapping"][b][valid].tolist(), enc["special_tokens_mask"][b][valid].tolist())
             sigma = result.sigma(self.scale)[:, b, valid].numpy().astype(float)

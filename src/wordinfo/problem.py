@@ -17,9 +17,17 @@ import torch
 
 from .objective import reconstruction_error
 
+MAX_GROUP = 16
+
+
 def group_size(n_words: int) -> int:
-    """Samples in one sign-balanced noise group: the power of two above ``n_words``."""
-    return 1 << max(1, n_words).bit_length()
+    """Samples in one sign-balanced noise group: the power of two above ``n_words``, at most 16.
+
+    Longer sentences reuse the 15 sign columns cyclically, so only words 15 apart share
+    signs: cost per group stays flat with length, and the cross terms that remain are
+    between distant words.
+    """
+    return min(1 << max(1, n_words).bit_length(), MAX_GROUP)
 
 
 def hadamard(size: int) -> torch.Tensor:
@@ -62,6 +70,7 @@ class Problem:
     lam: float
     scale: float
     seed: int = 0
+    max_tokens: int = 16384     # token positions per forward pass; bounds memory, not results
 
     @property
     def n_targets(self) -> int:
@@ -101,8 +110,9 @@ class Problem:
         of a linear function (where only the covariance, ``I``, matters):
 
         * a *group* repeats one draw ``z`` over ``P`` samples with the signs of one column
-          of a Hadamard matrix per word (``P`` a power of two above the sentence length),
-          so the cross terms ``<J_i eps_i, J_j eps_j>`` between words cancel exactly;
+          of a Hadamard matrix per word (``P`` a power of two above the sentence length,
+          at most 16), so the cross terms ``<J_i eps_i, J_j eps_j>`` between words cancel
+          exactly (in sentences over 15 words, all but those of words 15 apart);
         * across groups, each word's draws are orthogonal directions of length ``sqrt(K)``
           (the Gaussian's typical norm), so ``K`` groups would give ``||J_i||_F^2`` exactly.
 
@@ -119,7 +129,8 @@ class Problem:
             own = group_size(nv)
             # a shorter sentence repeats its own group to fill the batch's group size, so its
             # noise (and answer) is the same alone or beside longer sentences
-            signs = hadamard(own)[:, 1:nv + 1].to(self.x.dtype).repeat(p // own, 1)      # [P, nv]
+            columns = 1 + torch.arange(nv) % (own - 1)                                      # never column 0
+            signs = hadamard(own)[:, columns].to(self.x.dtype).repeat(p // own, 1)          # [P, nv]
             z = orthogonal_draws(int(seeds[b]), nv, k, groups, self.x.dtype)               # [groups, nv, K]
             out[j][:, :, valid] = signs[None, :, :, None] * z[:, None]
         return out.reshape(len(items), groups * p, n, k).to(self.x.device)
@@ -133,6 +144,15 @@ class Problem:
         """
         targets = list(range(self.n_targets)) if targets is None else list(targets)
         a, m = eps.shape[:2]
+        per_item = len(targets) * m * self.x.shape[1]
+        if a > 1 and a * per_item > self.max_tokens:
+            # bounded memory: the items' samples are independent, so evaluate them in chunks
+            step = max(1, self.max_tokens // per_item)
+            parts = [self.sample_errors(log_sigma[:, i:i + step], items[i:i + step], eps[i:i + step], targets,
+                                        word_grads) for i in range(0, a, step)]
+            if not word_grads:
+                return torch.cat(parts, dim=1)
+            return torch.cat([p[0] for p in parts], dim=1), torch.cat([p[1] for p in parts], dim=1)
         x = self.x[items]
         noise = log_sigma.exp()[..., None, :, None] * eps[None]                  # [T', A, M, n, K]
         noisy = (x[None, :, None] + noise).reshape(len(targets), a * m, *x.shape[1:])
@@ -163,8 +183,13 @@ class Problem:
         products (batched as copies) give every word's block at once.
         """
         t_all = list(range(self.n_targets))
-        x = self.x[items]
         a = len(items)
+        per_item = len(t_all) * probes * self.x.shape[1]
+        if a > 1 and a * per_item > self.max_tokens:
+            step = max(1, self.max_tokens // per_item)
+            return torch.cat([self.jacobian_sq_norms(items[i:i + step], probes, stream) for i in range(0, a, step)],
+                             dim=1)
+        x = self.x[items]
         xs = x.repeat_interleave(probes, dim=0)[None].expand(len(t_all), -1, -1, -1).clone().requires_grad_(True)
         mask = self.mask[items].repeat_interleave(probes, dim=0)
         outputs = self.forward(xs, mask, t_all)

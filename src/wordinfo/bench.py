@@ -1,0 +1,289 @@
+"""``wordinfo bench``: the default and fast solvers against the authors' algorithm, side by side.
+
+Everything runs in one process on the bundled MiniLM-L6, one case after another:
+
+* case A: one SST-2 sentence, all six layers: paper solver vs default vs fast;
+* case B: many SST-2 test sentences, all six layers, default and fast, in batches;
+  the paper solver on a few of them, its time scaled up to the whole set, as the
+  reference;
+* scaling: time and memory against sentence length, number of layers and batch size.
+
+Agreement is judged two ways: the Spearman correlation of sigma over the tokens of
+each (sentence, layer), and the objective of each answer evaluated on one common
+set of fresh Gaussian noise samples, so that no solver is judged on its own draws.
+Memory is the peak resident set size above the level before the case, sampled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .objective import objective
+
+DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "sst2" / "test.tsv"
+COMMON_SAMPLES = 64
+
+
+def sst2_sentences(path: str | Path | None = None, n: int | None = None) -> list[str]:
+    """Sentences of an SST-2 TSV (label, tab, text), in file order."""
+    from .errors import WordinfoError
+    p = Path(path) if path else DATA.resolve()
+    if not p.is_file():
+        raise WordinfoError(f"SST-2 file {str(p)!r} not found: pass --data PATH/TO/sst2/test.tsv")
+    rows = [line.split("\t", 1)[1].strip() for line in p.read_text(encoding="utf-8").splitlines() if "\t" in line]
+    return rows[:n] if n else rows
+
+
+class PeakMemory:
+    """Peak resident memory above the level at entry, sampled every 5 ms from /proc (Linux)."""
+
+    def __enter__(self):
+        self.start = self.peak = _rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self):
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, _rss())
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss())
+
+    @property
+    def extra_mb(self) -> float:
+        return (self.peak - self.start) / 2**20
+
+
+def _rss() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
+@dataclass
+class Run:
+    """One solver on one batch of problems: its answers and costs."""
+    solver: str
+    seconds: float
+    memory_mb: float
+    log_sigma: list          # per problem: [T, B, n]
+    layer_evaluations: int   # noisy copies x layers they passed through (forward + backward)
+    converged: float         # share of (sentence, layer) pairs
+
+
+def run_solver_on(job, problems, solver: str, **options) -> Run:
+    depth = torch.tensor([t.layer or job.encoder.num_layers for t in job.targets])
+    answers, evals, conv = [], 0, []
+    with job.encoder.frozen(), PeakMemory() as mem:
+        start = time.perf_counter()
+        for problem in problems:
+            result = job.solve(problem, solver=solver, **options)
+            answers.append(result.log_sigma)
+            evals += int((result.evaluations * depth[:, None]).sum())
+            conv.append(result.converged.float().mean().item())
+        seconds = time.perf_counter() - start
+    return Run(solver, seconds, mem.extra_mb, answers, evals, float(np.mean(conv)))
+
+
+@torch.no_grad()
+def common_objective(problem, log_sigma: torch.Tensor, samples: int = COMMON_SAMPLES) -> torch.Tensor:
+    """The objective ``[T, B]`` of an answer on fresh iid Gaussian noise, the same for every solver."""
+    g = torch.Generator().manual_seed(20190609)
+    eps = torch.randn(problem.x.shape[0], samples, *problem.x.shape[1:], generator=g) * problem.mask[:, None, :, None]
+    items = torch.arange(problem.x.shape[0])
+    errors = problem.sample_errors(log_sigma, items, eps).mean(-1)
+    return objective(errors, log_sigma, problem.mask[None], problem.lam)
+
+
+def agreement(problems, a: list, b: list) -> list[float]:
+    """Spearman correlation of sigma over the real tokens of every (sentence, layer)."""
+    from scipy.stats import spearmanr
+    out = []
+    for p, ua, ub in zip(problems, a, b):
+        for t in range(ua.shape[0]):
+            for i in range(ua.shape[1]):
+                m = p.mask[i]
+                out.append(float(spearmanr(ua[t, i, m].numpy(), ub[t, i, m].numpy())[0]))
+    return out
+
+
+def objective_gap(problems, answer: list, reference: list) -> list[float]:
+    """Relative excess of ``answer``'s common-noise objective over ``reference``'s, per (sentence, layer).
+
+    Positive means worse than the reference; the objective is normalised by the
+    reference's absolute value.
+    """
+    gaps = []
+    for p, ua, ur in zip(problems, answer, reference):
+        la, lr = common_objective(p, ua), common_objective(p, ur)
+        gaps.extend(((la - lr) / lr.abs()).flatten().tolist())
+    return gaps
+
+
+def bench(quick: bool = False, data: str | None = None, out: str | Path = "benchmarks/results/bench.json",
+          figure: str | Path | None = "docs/performance.png", paper_steps: int | None = None,
+          sentences: int | None = None, log=print) -> dict:
+    """Run cases A, B and the scaling sweep; write JSON (and the scaling figure); return the results."""
+    from .explainer import prepare
+
+    torch.manual_seed(0)
+    paper_steps = paper_steps or (300 if quick else 5000)
+    n_b = sentences or (8 if quick else 64)
+    n_ref = 1 if quick else 3
+    texts = sst2_sentences(data)
+    job = prepare(None)
+    machine = {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
+               "platform": platform.platform(), "processor": platform.processor() or platform.machine()}
+    results: dict = {"machine": machine, "quick": quick, "paper_steps": paper_steps, "model": job.encoder.name}
+
+    # ---- case A: one sentence, six layers
+    sentence = next(t for t in texts if 12 <= len(t.split()) <= 20)
+    problem_a, _ = job.problem([sentence])
+    log(f"case A: {sentence!r}")
+    runs = {name: run_solver_on(job, [problem_a], name, **opts)
+            for name, opts in (("default", {}), ("fast", {}), ("paper", {"steps": paper_steps}))}
+    results["case_a"] = _case_table([problem_a], runs, reference="paper", sentences=1)
+    results["case_a"]["sentence"] = sentence
+    _log_case(log, "A", results["case_a"])
+
+    # ---- case B: a corpus slice in batches of 8, and the paper solver on a few
+    chosen = texts[:n_b]
+    problems = [job.problem(chosen[i:i + 8])[0] for i in range(0, n_b, 8)]
+    runs_b = {name: run_solver_on(job, problems, name) for name in ("default", "fast")}
+    ref_problems = [job.problem([t])[0] for t in chosen[:n_ref]]
+    ref_runs = {name: run_solver_on(job, ref_problems, name, **opts)
+                for name, opts in (("default", {}), ("fast", {}), ("paper", {"steps": paper_steps}))}
+    case_b = {
+        "sentences": n_b,
+        "per_minute": {k: n_b / r.seconds * 60 for k, r in runs_b.items()},
+        "seconds": {k: r.seconds for k, r in runs_b.items()},
+        "memory_mb": {k: r.memory_mb for k, r in runs_b.items()},
+        "layer_evaluations": {k: r.layer_evaluations for k, r in runs_b.items()},
+        "converged": {k: r.converged for k, r in runs_b.items()},
+        "paper_seconds_scaled": ref_runs["paper"].seconds * n_b / n_ref,
+        "fast_vs_default_spearman_median": float(np.median(agreement(problems, runs_b["fast"].log_sigma,
+                                                                     runs_b["default"].log_sigma))),
+        "reference": _case_table(ref_problems, ref_runs, reference="paper", sentences=n_ref),
+    }
+    case_b["speedup_vs_paper"] = {k: case_b["paper_seconds_scaled"] / s for k, s in case_b["seconds"].items()}
+    # memory against corpus size: the same stream of batches, a quarter as long
+    quarter = run_solver_on(job, problems[:max(1, len(problems) // 4)], "default")
+    case_b["memory_mb_quarter_corpus"] = quarter.memory_mb
+    results["case_b"] = case_b
+    _log_case_b(log, case_b)
+
+    # ---- scaling
+    results["scaling"] = scaling(job, texts, quick=quick, log=log)
+    if figure:
+        scaling_figure(results["scaling"], figure)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(results, indent=1))
+    log(f"written {out}" + (f" and {figure}" if figure else ""))
+    return results
+
+
+def _case_table(problems, runs: dict, reference: str, sentences: int) -> dict:
+    ref = runs[reference]
+    table = {}
+    for name, r in runs.items():
+        row = {"seconds": r.seconds, "memory_mb": r.memory_mb, "layer_evaluations": r.layer_evaluations,
+               "speedup": ref.seconds / r.seconds, "converged": r.converged}
+        if name != reference:
+            rho = agreement(problems, r.log_sigma, ref.log_sigma)
+            gap = objective_gap(problems, r.log_sigma, ref.log_sigma)
+            row.update(spearman_median=float(np.median(rho)), spearman_min=float(np.min(rho)),
+                       objective_gap_max=float(np.max(gap)), objective_gap_median=float(np.median(gap)))
+        table[name] = row
+    return {"sentences": sentences, "solvers": table}
+
+
+def _log_case(log, name, case):
+    log(f"\ncase {name}: solver    seconds  speed-up  layer-evals  mem MB  spearman(med/min)  objective gap (max)")
+    for solver, r in case["solvers"].items():
+        agree = (f"{r['spearman_median']:.3f}/{r['spearman_min']:.3f}      {r['objective_gap_max']:+.2%}"
+                 if "spearman_median" in r else "reference")
+        log(f"        {solver:8s} {r['seconds']:8.1f} {r['speedup']:8.1f}x {r['layer_evaluations']:11d} "
+            f"{r['memory_mb']:7.0f}  {agree}")
+
+
+def _log_case_b(log, b):
+    log(f"\ncase B: {b['sentences']} sentences, six layers")
+    for k in b["seconds"]:
+        log(f"  {k:8s} {b['per_minute'][k]:7.1f} sentences/min, {b['speedup_vs_paper'][k]:6.1f}x the paper solver "
+            f"(scaled), memory +{b['memory_mb'][k]:.0f} MB, converged {b['converged'][k]:.0%}")
+    log(f"  fast vs default: median Spearman {b['fast_vs_default_spearman_median']:.3f}; "
+        f"memory for a quarter of the corpus: +{b['memory_mb_quarter_corpus']:.0f} MB")
+    _log_case(log, "B (reference sentences)", b["reference"])
+
+
+def scaling(job, texts, quick: bool = False, log=print) -> dict:
+    """Time and memory of the default solver against length, layers and batch size."""
+    from .explainer import prepare
+    words = " ".join(texts[:200]).split()
+    lengths = (8, 16, 32) if quick else (8, 16, 32, 64, 128)
+    rows = {"length": [], "layers": [], "batch": []}
+    for n in lengths:                                    # n tokens including [CLS] and [SEP]
+        text = _text_of_tokens(job.encoder.tokenizer, words, n)
+        r = run_solver_on(job, [job.problem([text])[0]], "default")
+        rows["length"].append({"tokens": n, "seconds": r.seconds, "memory_mb": r.memory_mb})
+        log(f"  length {n:4d} tokens: {r.seconds:6.1f} s, +{r.memory_mb:.0f} MB")
+    sample = texts[100]
+    for layers in ((1, 3, 6) if quick else (1, 2, 3, 4, 5, 6)):
+        sub = prepare(job.encoder.model, job.encoder.tokenizer, layers=list(range(1, layers + 1)))
+        r = run_solver_on(sub, [sub.problem([sample])[0]], "default")
+        rows["layers"].append({"layers": layers, "seconds": r.seconds, "memory_mb": r.memory_mb})
+        log(f"  layers 1..{layers}: {r.seconds:6.1f} s, +{r.memory_mb:.0f} MB")
+    for batch in ((1, 4) if quick else (1, 2, 4, 8, 16)):
+        chosen = texts[200:200 + batch]
+        r = run_solver_on(job, [job.problem(chosen)[0]], "default")
+        rows["batch"].append({"batch": batch, "seconds": r.seconds, "per_sentence": r.seconds / batch,
+                              "memory_mb": r.memory_mb})
+        log(f"  batch {batch:3d}: {r.seconds:6.1f} s ({r.seconds / batch:.1f} s a sentence), +{r.memory_mb:.0f} MB")
+    return rows
+
+
+def _text_of_tokens(tokenizer, words, n):
+    """A text of exactly ``n`` tokens with the specials, cut from running SST-2 words."""
+    ids = tokenizer(" ".join(words), add_special_tokens=False)["input_ids"][: n - 2]
+    return tokenizer.decode(ids)
+
+
+def scaling_figure(rows: dict, path: str | Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    specs = (("length", "tokens", "sentence length (tokens)"), ("layers", "layers", "layers explained"),
+             ("batch", "batch", "sentences per batch"))
+    for ax, (key, x, label) in zip(axes, specs):
+        xs = [r[x] for r in rows[key]]
+        ax.plot(xs, [r["seconds"] for r in rows[key]], "o-", label="seconds")
+        if key == "batch":
+            ax.plot(xs, [r["per_sentence"] for r in rows[key]], "s--", label="seconds per sentence")
+        ax.set_xlabel(label)
+        ax.set_ylabel("seconds (default solver)")
+        ax2 = ax.twinx()
+        ax2.plot(xs, [r["memory_mb"] for r in rows[key]], "^:", color="grey", label="memory")
+        ax2.set_ylabel("extra memory (MB)", color="grey")
+        if key != "layers":
+            ax.set_xscale("log", base=2)
+        ax.legend(loc="upper left", fontsize=7)
+    fig.suptitle("wordinfo default solver, bundled MiniLM-L6, all six layers unless stated", fontsize=9)
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=130)
