@@ -29,14 +29,16 @@ import torch
 
 from .objective import objective
 
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "sst2" / "test.tsv"
+# the project's data sit beside its checkout (../shared/data); looked for from the working directory, then the checkout
+DATA_CANDIDATES = (Path("../shared/data/sst2/test.tsv"),
+                   Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sst2" / "test.tsv")
 COMMON_SAMPLES = 64
 
 
 def sst2_sentences(path: str | Path | None = None, n: int | None = None) -> list[str]:
     """Sentences of an SST-2 TSV (label, tab, text), in file order."""
     from .errors import WordinfoError
-    p = Path(path) if path else DATA.resolve()
+    p = Path(path) if path else next((c for c in DATA_CANDIDATES if c.is_file()), DATA_CANDIDATES[0])
     if not p.is_file():
         raise WordinfoError(f"SST-2 file {str(p)!r} not found: pass --data PATH/TO/sst2/test.tsv")
     rows = [line.split("\t", 1)[1].strip() for line in p.read_text(encoding="utf-8").splitlines() if "\t" in line]
@@ -137,7 +139,7 @@ def objective_gap(problems, answer: list, reference: list) -> list[float]:
 
 def bench(quick: bool = False, data: str | None = None, out: str | Path = "benchmarks/results/bench.json",
           figure: str | Path | None = "docs/performance.png", paper_steps: int | None = None,
-          sentences: int | None = None, log=print) -> dict:
+          sentences: int | None = None, batch_size: int = 1, log=print) -> dict:
     """Run cases A, B and the scaling sweep; write JSON (and the scaling figure); return the results."""
     from .explainer import prepare
 
@@ -161,15 +163,15 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
     results["case_a"]["sentence"] = sentence
     _log_case(log, "A", results["case_a"])
 
-    # ---- case B: a corpus slice in batches of 8, and the paper solver on a few
+    # ---- case B: a corpus slice, a sentence at a time (fastest on CPU), and the paper solver on a few
     chosen = texts[:n_b]
-    problems = [job.problem(chosen[i:i + 8])[0] for i in range(0, n_b, 8)]
+    problems = [job.problem(chosen[i:i + batch_size])[0] for i in range(0, n_b, batch_size)]
     runs_b = {name: run_solver_on(job, problems, name) for name in ("default", "fast")}
     ref_problems = [job.problem([t])[0] for t in chosen[:n_ref]]
     ref_runs = {name: run_solver_on(job, ref_problems, name, **opts)
                 for name, opts in (("default", {}), ("fast", {}), ("paper", {"steps": paper_steps}))}
     case_b = {
-        "sentences": n_b,
+        "sentences": n_b, "batch_size": batch_size,
         "per_minute": {k: n_b / r.seconds * 60 for k, r in runs_b.items()},
         "seconds": {k: r.seconds for k, r in runs_b.items()},
         "memory_mb": {k: r.memory_mb for k, r in runs_b.items()},
@@ -222,7 +224,7 @@ def _log_case(log, name, case):
 
 
 def _log_case_b(log, b):
-    log(f"\ncase B: {b['sentences']} sentences, six layers")
+    log(f"\ncase B: {b['sentences']} sentences, six layers, batches of {b['batch_size']}")
     for k in b["seconds"]:
         log(f"  {k:8s} {b['per_minute'][k]:7.1f} sentences/min, {b['speedup_vs_paper'][k]:6.1f}x the paper solver "
             f"(scaled), memory +{b['memory_mb'][k]:.0f} MB, converged {b['converged'][k]:.0%}")

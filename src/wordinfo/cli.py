@@ -63,6 +63,26 @@ def explain(
             typer.echo(f"heatmap written to {png}")
 
 
+@app.command()
+def bench(
+    quick: bool = typer.Option(False, help="A small run (minutes): 8 sentences, 300 paper steps, short sweeps."),
+    data: Optional[Path] = typer.Option(None, help="SST-2 TSV (label, text); default ../shared/data/sst2/test.tsv."),
+    out: Path = typer.Option(Path("benchmarks/results/bench.json"), help="Where to write the JSON results."),
+    png: Optional[Path] = typer.Option(Path("docs/performance.png"), help="Scaling figure (PNG)."),
+    paper_steps: Optional[int] = typer.Option(None, help="Steps of the paper solver (default 5000; 300 quick)."),
+    sentences: Optional[int] = typer.Option(None, help="Sentences in case B (default 64; 8 quick)."),
+    batch_size: int = typer.Option(1, help="Sentences per solver call in case B."),
+) -> None:
+    """Time the default and fast solvers against the authors' algorithm, side by side (cases A, B, scaling)."""
+    try:
+        from .bench import bench as run_bench
+        run_bench(quick=quick, data=str(data) if data else None, out=out, figure=png, paper_steps=paper_steps,
+                  sentences=sentences, batch_size=batch_size, log=typer.echo)
+    except WordinfoError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _save_png(exp, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")

@@ -16,7 +16,7 @@ from .words import word_map
 
 def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all", target: str = "tokens", *,
             lam: float = 0.1, scale: float | None = None, calibration: str | None = None, seed: int = 0,
-            solver: str = "default", batch_size: int = 8, truncate: bool = False, progress: bool = False,
+            solver: str = "default", batch_size: int = 1, truncate: bool = False, progress: bool = False,
             **solver_options) -> Explanation:
     """How much each layer keeps of each word of ``texts``.
 
@@ -27,7 +27,9 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     from ``calibration`` (a file of sentences, one per line; default: a bundled
     sample; 'none' for the per-sentence mean-square fallback). ``scale`` defaults to
     ten times the std of the word-embedding matrix. Texts are explained in batches of
-    ``batch_size``, sorted by length.
+    ``batch_size``, sorted by length; on a CPU one at a time (the default) is fastest, since
+    each evaluation is already compute-bound and a batch adds padding
+    (``benchmarks/bench_batching.py``); larger batches pay off on a GPU.
     """
     texts = [texts] if isinstance(texts, str) else list(texts)
     if not texts:

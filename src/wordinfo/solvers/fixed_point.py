@@ -67,30 +67,42 @@ def solve_fixed_point(problem: Problem, *, groups: int = 2, max_groups: int = 8,
     power = torch.full_like(u, 2.0)       # per word: how fast log g grows with log sigma (2 if linear)
     todo, r, done_steps = torch.ones(t_count, b_count, dtype=torch.bool), groups, 0
     while todo.any():
-        ts, bs = todo.any(1).nonzero().flatten(), todo.any(0).nonzero().flatten()
-        cells = _take(todo, ts, bs)
-        eps = problem.noise(bs, r, NOISE_STREAM)
-        sub, p_sub, ok, err, loss, steps = _iterate(problem, _take(u, ts, bs), _take(power, ts, bs), ts, bs, eps, r,
-                                                    ~cells, tol, max_steps, max_step, progress, done_steps)
-        done_steps += int(steps.max())
-        _put(u, ts, bs, sub, cells)
-        _put(power, ts, bs, p_sub, cells)
-        _put(state["steps"], ts, bs, _take(state["steps"], ts, bs) + steps, cells)
-        _put(state["evaluations"], ts, bs, _take(state["evaluations"], ts, bs) + steps * eps.shape[1], cells)
-        _put(state["loss"], ts, bs, loss, cells)
-        _put(state["error"], ts, bs, err, cells)
-        _put(state["converged"], ts, bs, ok & (err <= precision), cells)
+        more = torch.zeros_like(todo)
+        for ts, bs in _blocks(todo):
+            cells = _take(todo, ts, bs)
+            eps = problem.noise(bs, r, NOISE_STREAM)
+            sub, p_sub, ok, err, loss, steps = _iterate(problem, _take(u, ts, bs), _take(power, ts, bs), ts, bs, eps,
+                                                        r, ~cells, tol, max_steps, max_step, progress, done_steps)
+            done_steps += int(steps.max())
+            _put(u, ts, bs, sub, cells)
+            _put(power, ts, bs, p_sub, cells)
+            _put(state["steps"], ts, bs, _take(state["steps"], ts, bs) + steps, cells)
+            _put(state["evaluations"], ts, bs, _take(state["evaluations"], ts, bs) + steps * eps.shape[1], cells)
+            _put(state["loss"], ts, bs, loss, cells)
+            _put(state["error"], ts, bs, err, cells)
+            _put(state["converged"], ts, bs, ok & (err <= precision), cells)
+            # only the (target, sentence) pairs that converged but are not yet precise get more noise
+            _put(more, ts, bs, ok & (err > precision), cells)
         if r * 2 > max_groups:
             break
-        # only the (target, sentence) pairs that converged but are not yet precise get more noise
-        todo = torch.zeros_like(todo)
-        _put(todo, ts, bs, cells & ok & (err > precision), cells)
-        r *= 2
+        todo, r = more, r * 2
 
     return SolverResult(log_sigma=u, steps=state["steps"], evaluations=state["evaluations"],
                         converged=state["converged"], loss=state["loss"], sampling_error=state["error"],
                         info={"groups": groups, "max_groups": max_groups, "precision": precision,
                               "probes": probes, "tol": tol, "max_steps": max_steps})
+
+
+def _blocks(todo: torch.Tensor):
+    """Sub-grids (targets, sentences) covering the pairs to do: one, or one per target when sparse.
+
+    Evaluating a grid costs every target for every sentence in it; once only a few
+    pairs are left (typically the deep layers of some sentences), one grid per target wastes less.
+    """
+    ts, bs = todo.any(1).nonzero().flatten(), todo.any(0).nonzero().flatten()
+    if todo.sum() >= 0.5 * len(ts) * len(bs):
+        return [(ts, bs)]
+    return [(t.reshape(1), todo[t].nonzero().flatten()) for t in ts]
 
 
 def _take(t: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
