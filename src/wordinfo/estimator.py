@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -14,6 +13,7 @@ import torch
 
 from . import objective as obj
 from ._checks import check_finite, check_positive
+from ._utils import json_ready
 from .errors import WordinfoError
 from .problem import Problem
 
@@ -64,7 +64,7 @@ class Estimate:
 
     def to_dict(self) -> dict:
         """Plain lists and numbers (NaN on padding becomes None), ready for JSON."""
-        out = {name: None if getattr(self, name) is None else _plain(getattr(self, name)) for name in
+        out = {name: None if getattr(self, name) is None else json_ready(getattr(self, name)) for name in
                ("sigma", "entropy_nats", "entropy_bits", "retained_bits", "total_nats", "total_bits",
                 "steps", "evaluations", "converged", "loss", "sampling_error")}
         out.update(width=self.width, settings=self.settings)
@@ -279,12 +279,3 @@ def _resolve_feature_std(fs, clean, em):
         raise WordinfoError("feature_std must be > 0 everywhere: floor constant features at a small value")
     return fs.expand(item_shape)[None].expand(clean.shape[0], *item_shape)
 
-
-def _plain(v):
-    """numpy -> JSON-ready Python values; NaN (padding) and Inf (unknown) become None."""
-    arr = np.asarray(v)
-    if arr.dtype.kind != "f":
-        return arr.tolist()
-    if arr.ndim == 0:
-        return float(arr) if math.isfinite(float(arr)) else None
-    return np.where(np.isfinite(arr), arr.astype(object), None).tolist()

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import objective as obj
+from ._utils import json_ready
 from .words import WordMap
 
 VALUES = ("bits", "retained_bits", "sigma", "log_sigma_centered")
@@ -110,8 +111,9 @@ class Explanation:
         for li, label in enumerate(self.layers):
             layers.append({
                 "layer": int(label) if label.isdigit() else label,
-                "sigma": _floats(self.sigma[i][li]), "bits": _floats(bits[li]), "word_bits": _floats(wbits[li]),
-                "retained_bits": _floats(kept[li]), "word_retained_bits": _floats(wkept[li]),
+                "sigma": json_ready(self.sigma[i][li]), "bits": json_ready(bits[li]),
+                "word_bits": json_ready(wbits[li]),
+                "retained_bits": json_ready(kept[li]), "word_retained_bits": json_ready(wkept[li]),
                 "steps": int(self.steps[i][li]) if self.steps else None,
                 "converged": bool(self.converged[i][li]) if self.converged else None,
             })
@@ -154,10 +156,6 @@ class Explanation:
         """Heatmap of one sentence, words by layers (matplotlib). Returns the Axes."""
         from .plotting import heatmap
         return heatmap(self, i=i, value=value, ax=ax, annotate=annotate)
-
-
-def _floats(a) -> list:
-    return [None if not np.isfinite(v) else float(v) for v in np.asarray(a, dtype=float)]
 
 
 def _unique(names: list[str]) -> list[str]:
