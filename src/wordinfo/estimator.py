@@ -103,8 +103,9 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
     padded positions are left out of the objective. ``feature_std`` (sigma_S, broadcastable
     to one item of the output) normalises each output element; without it each sentence
     uses the scalar ``sqrt(mean(s^2))``. ``scale`` bounds sigma (default 0.5, the authors').
-    ``solver="paper"`` runs the authors' algorithm; options such as ``samples``, ``tol``,
-    ``max_steps`` (default solver) or ``steps`` (paper) pass through.
+    ``solver="paper"`` runs the authors' algorithm, ``solver="fast"`` a cheap approximation;
+    options such as ``precision``, ``max_groups``, ``tol``, ``max_steps`` (default solver) or
+    ``steps`` (paper, fast) pass through.
     """
     x, mask, single = _check_inputs(x, mask)
     lam, scale = check_positive("lam", lam), check_positive("scale", DEFAULT_SCALE if scale is None else scale)

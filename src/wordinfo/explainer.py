@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-
 from ._checks import check_finite, check_positive
 from .errors import WordinfoError
 from .explanation import Explanation

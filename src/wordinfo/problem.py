@@ -91,6 +91,15 @@ class Problem:
             return torch.full((len(items),), float(shape[1:].numel()))
         return torch.broadcast_to(em[items], shape).reshape(len(items), -1).sum(-1).float()
 
+    def _chunks(self, n_items: int, copies_per_item: int) -> list[slice]:
+        """Slices of items whose copies fit ``max_tokens`` token positions in one pass.
+
+        Items' samples are independent, so evaluating them in chunks bounds memory and
+        changes no result.
+        """
+        step = max(1, self.max_tokens // (copies_per_item * self.x.shape[1]))
+        return [slice(i, i + step) for i in range(0, n_items, step)]
+
     def item_seeds(self, stream: int) -> torch.Tensor:
         """One seed per item from the seed, a stream id and the item's own input values.
 
@@ -144,12 +153,9 @@ class Problem:
         """
         targets = list(range(self.n_targets)) if targets is None else list(targets)
         a, m = eps.shape[:2]
-        per_item = len(targets) * m * self.x.shape[1]
-        if a > 1 and a * per_item > self.max_tokens:
-            # bounded memory: the items' samples are independent, so evaluate them in chunks
-            step = max(1, self.max_tokens // per_item)
-            parts = [self.sample_errors(log_sigma[:, i:i + step], items[i:i + step], eps[i:i + step], targets,
-                                        word_grads) for i in range(0, a, step)]
+        chunks = self._chunks(a, len(targets) * m)
+        if len(chunks) > 1:
+            parts = [self.sample_errors(log_sigma[:, c], items[c], eps[c], targets, word_grads) for c in chunks]
             if not word_grads:
                 return torch.cat(parts, dim=1)
             return torch.cat([p[0] for p in parts], dim=1), torch.cat([p[1] for p in parts], dim=1)
@@ -184,11 +190,9 @@ class Problem:
         """
         t_all = list(range(self.n_targets))
         a = len(items)
-        per_item = len(t_all) * probes * self.x.shape[1]
-        if a > 1 and a * per_item > self.max_tokens:
-            step = max(1, self.max_tokens // per_item)
-            return torch.cat([self.jacobian_sq_norms(items[i:i + step], probes, stream) for i in range(0, a, step)],
-                             dim=1)
+        chunks = self._chunks(a, len(t_all) * probes)
+        if len(chunks) > 1:
+            return torch.cat([self.jacobian_sq_norms(items[c], probes, stream) for c in chunks], dim=1)
         x = self.x[items]
         xs = x.repeat_interleave(probes, dim=0)[None].expand(len(t_all), -1, -1, -1).clone().requires_grad_(True)
         mask = self.mask[items].repeat_interleave(probes, dim=0)

@@ -17,8 +17,8 @@ Why it is fast (METHOD.md, "where the speed is"):
    ``log g`` against ``u``, and a bracket per word turns a step that would leave it
    into a bisection.
 4. *Enough samples, no more.* Each noise group gives its own estimate of ``g``;
-   their spread gives the standard error of the answer. A sentence whose
-   ``sigma`` is not yet known to ``precision`` (relative) gets twice the groups
+   their spread gives the standard error of the answer. A (target, sentence) pair
+   whose ``sigma`` is not yet known to ``precision`` (relative) gets twice the groups
    and iterates on from where it was, up to ``max_groups``.
 5. *Everything batched.* All sentences, targets (layers) and samples go through
    the function in one call per step; converged sentences leave the batch.
@@ -202,8 +202,8 @@ def solve_fast(problem: Problem, *, steps: int = 3, probes: int = 4,
     """Interactive mode: the linearised warm start and at most ``steps`` refinements on one noise group.
 
     No sampling-precision check (one group gives no spread to measure): ``converged`` only
-    says the steps settled. About 4x cheaper than the default; see docs/performance.md for
-    its agreement with the default solver.
+    says the steps settled. Measured speed and agreement with the default solver:
+    docs/performance.md.
     """
     result = solve_fixed_point(problem, groups=1, max_groups=1, precision=math.inf, probes=probes,
                                max_steps=steps, progress=progress)
