@@ -248,8 +248,9 @@ def test_output_scale_does_not_change_sigma(with_fs):
     big = lambda x: 1000.0 * phi(x)
     x = torch.randn(3, 5, k)
     fs = (torch.rand(h) + 0.3) if with_fs else None
-    a = wordinfo.estimate(phi, x, feature_std=fs)
-    b = wordinfo.estimate(big, x, feature_std=None if fs is None else 1000.0 * fs)
+    # precision 0.1: at the default 0.2 one word of this small problem may settle at the bound
+    a = wordinfo.estimate(phi, x, feature_std=fs, precision=0.1)
+    b = wordinfo.estimate(big, x, feature_std=None if fs is None else 1000.0 * fs, precision=0.1)
     assert np.all(a.sigma < 0.99 * SCALE)                             # not trivially at the bound
     np.testing.assert_allclose(b.sigma, a.sigma, rtol=1e-3)
 
@@ -335,7 +336,11 @@ def test_same_seed_same_answer_other_seed_close_but_different():
     np.testing.assert_array_equal(a.steps, b.steps)
     np.testing.assert_array_equal(a.loss, b.loss)
     assert not np.array_equal(a.sigma, c.sigma)
-    assert max_rel_err(c.sigma, a.sigma) < 0.25
+    # another seed's answer differs by sampling error only: within 3 of the two answers'
+    # reported standard errors (the worst word's, relative; 20% each at the default precision)
+    spread = 3 * math.sqrt(float(np.max(a.sampling_error)) ** 2 + float(np.max(c.sampling_error)) ** 2)
+    assert max_rel_err(c.sigma, a.sigma) < spread
+    assert np.median(np.abs(c.sigma / a.sigma - 1)) < 0.25
     assert a.settings["seed"] == 0 and c.settings["seed"] == 1
 
 

@@ -14,7 +14,13 @@ _EXPORTS = {
     "feature_std": "wordinfo.estimator",
     "Estimate": "wordinfo.estimator",
     "explain": "wordinfo.explainer",
+    "evaluate": "wordinfo.evaluation",
+    "load_model": "wordinfo.models.checkpoint",
     "Explanation": "wordinfo.explanation",
+    "run_corpus": "wordinfo.runs",
+    "open_run": "wordinfo.runs",
+    "Run": "wordinfo.runs",
+    "build_report": "wordinfo.report",
     "WordinfoError": "wordinfo.errors",
 }
 

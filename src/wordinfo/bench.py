@@ -16,6 +16,7 @@ Memory is the peak resident set size above the level before the case, sampled.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -88,9 +89,15 @@ class Run:
     converged: float         # share of (sentence, layer) pairs
 
 
-def run_solver_on(job, problems, solver: str, **options) -> Run:
+def run_solver_on(job, problems, solver: str, float32: bool = False, **options) -> Run:
+    """Solve ``problems`` one after the other; ``float32`` turns off reduced-precision noisy passes.
+
+    The paper solver always runs in float32, as the authors' code does.
+    """
     depth = torch.tensor([t.layer or job.encoder.num_layers for t in job.targets])
     answers, evals, conv = [], 0, []
+    if float32 or solver == "paper":
+        problems = [dataclasses.replace(p, compute_dtype=None) for p in problems]
     with job.encoder.frozen(), PeakMemory() as mem:
         start = time.perf_counter()
         for problem in problems:
@@ -151,14 +158,18 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
     job = prepare(None)
     machine = {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
                "platform": platform.platform(), "processor": platform.processor() or platform.machine()}
-    results: dict = {"machine": machine, "quick": quick, "paper_steps": paper_steps, "model": job.encoder.name}
+    results: dict = {"machine": machine, "quick": quick, "paper_steps": paper_steps, "model": job.encoder.name,
+                     "dtype": job.settings["dtype"]}
 
     # ---- case A: one sentence, six layers
     sentence = next(t for t in texts if 12 <= len(t.split()) <= 20)
     problem_a, _ = job.problem([sentence])
+    log(f"noisy passes in {job.settings['dtype']} (the paper solver in float32)")
     log(f"case A: {sentence!r}")
-    runs = {name: run_solver_on(job, [problem_a], name, **opts)
-            for name, opts in (("default", {}), ("fast", {}), ("paper", {"steps": paper_steps}))}
+    # "default-float32": the same solver without bfloat16, to show what the arithmetic alone gives
+    runs = {name: run_solver_on(job, [problem_a], solver, **opts)
+            for name, solver, opts in (("default", "default", {}), ("default-float32", "default", {"float32": True}),
+                                       ("fast", "fast", {}), ("paper", "paper", {"steps": paper_steps}))}
     results["case_a"] = _case_table([problem_a], runs, reference="paper", sentences=1)
     results["case_a"]["sentence"] = sentence
     _log_case(log, "A", results["case_a"])
@@ -215,11 +226,11 @@ def _case_table(problems, runs: dict, reference: str, sentences: int) -> dict:
 
 
 def _log_case(log, name, case):
-    log(f"\ncase {name}: solver    seconds  speed-up  layer-evals  mem MB  spearman(med/min)  objective gap (max)")
+    log(f"\ncase {name}: solver            seconds  speed-up  layer-evals  mem MB  spearman(med/min)  objective gap (max)")
     for solver, r in case["solvers"].items():
         agree = (f"{r['spearman_median']:.3f}/{r['spearman_min']:.3f}      {r['objective_gap_max']:+.2%}"
                  if "spearman_median" in r else "reference")
-        log(f"        {solver:8s} {r['seconds']:8.1f} {r['speedup']:8.1f}x {r['layer_evaluations']:11d} "
+        log(f"        {solver:16s} {r['seconds']:8.1f} {r['speedup']:8.1f}x {r['layer_evaluations']:11d} "
             f"{r['memory_mb']:7.0f}  {agree}")
 
 

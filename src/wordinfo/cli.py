@@ -26,9 +26,12 @@ def _root() -> None:
 @app.command()
 def explain(
     text: str = typer.Argument(..., help="The sentence to explain."),
-    model: str = typer.Option("minilm", help="'minilm' (bundled MiniLM-L6) or a local model directory."),
+    model: str = typer.Option("minilm", help="'minilm' (bundled MiniLM-L6), a local Hugging Face model directory "
+                              "or a checkpoint of wordinfo train."),
     layers: str = typer.Option("all", help="'all' or layer numbers such as 1,3,6."),
-    target: str = typer.Option("tokens", help="tokens (layer states), cls (first token) or logits (needs a head)."),
+    target: str = typer.Option("tokens", help="tokens (layer states), cls (first token) or logits (needs a head); "
+                               "wordinfo train models also: sentence (pooled), step:J (LSTM state at token J, "
+                               "-1 = last), decoder:J (reverse task, decoder state at output step J)."),
     calibrate: Optional[Path] = typer.Option(None, help="File of sentences (one a line) for sigma_S; "
                                              "default: a bundled sample."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
@@ -38,7 +41,8 @@ def explain(
     lam: float = typer.Option(0.1, help="lambda: closeness of features vs entropy."),
     scale: Optional[float] = typer.Option(None, help="Bound on sigma (default: 10 x std of word embeddings)."),
     seed: int = typer.Option(0, help="Seed of the noise."),
-    solver: str = typer.Option("default", help="default, or paper (the authors' algorithm, slow)."),
+    solver: str = typer.Option("default", help="default, fast (interactive), or paper (the authors' algorithm, slow)."),
+    dtype: str = typer.Option("auto", help="Noisy passes in auto (bfloat16 where fast), float32 or bfloat16."),
 ) -> None:
     """Explain every layer of a model for one sentence."""
     try:
@@ -49,7 +53,8 @@ def explain(
         import wordinfo
         exp = wordinfo.explain(text, model=model, layers=layers, target=target,
                                calibration=str(calibrate) if calibrate else None, lam=lam, scale=scale, seed=seed,
-                               solver=solver, truncate=truncate, progress=sys.stderr.isatty() or not json_out)
+                               solver=solver, truncate=truncate, dtype=dtype,
+                               progress=sys.stderr.isatty() or not json_out)
     except WordinfoError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
@@ -81,6 +86,199 @@ def bench(
     except WordinfoError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
+
+
+@app.command()
+def train(
+    ctx: typer.Context,
+    task: str = typer.Option(..., help="sst2, cola, or reverse (the synthetic reverse-sequence task)."),
+    arch: str = typer.Option(..., help="bert, transformer, lstm or cnn (reverse: lstm or transformer)."),
+    out: Optional[Path] = typer.Option(None, help="Checkpoint directory (default runs/models/TASK-ARCH)."),
+    data_dir: Optional[Path] = typer.Option(None, help="Folder with sst2/ and cola/ (default ../shared/data)."),
+    train_file: Optional[Path] = typer.Option(None, "--train", help="Training TSV (label and text, either order)."),
+    test_file: Optional[Path] = typer.Option(None, "--test", help="Evaluation TSV (SST-2 test, CoLA dev by default)."),
+    seed: int = typer.Option(0, help="Seed of the weights, batches and (reverse) the generated data."),
+    epochs: Optional[int] = typer.Option(None, help="Most epochs (default per arch)."),
+    batch_size: Optional[int] = typer.Option(None, help="Batch size (default per arch)."),
+    lr: Optional[float] = typer.Option(None, help="Peak learning rate (default per arch)."),
+    patience: Optional[int] = typer.Option(None, help="Stop after this many epochs without a better validation score."),
+    val_fraction: float = typer.Option(0.1, help="Share of the training file held out for validation (fixed seed)."),
+    tune_embeddings: bool = typer.Option(False, help="Fine-tune the MiniLM word embeddings (default: frozen)."),
+    vocab_size: Optional[int] = typer.Option(None, help="Reverse task: number of distinct words (default 20)."),
+    train_size: Optional[int] = typer.Option(None, help="Reverse task: training sequences (default 10000)."),
+    threads: Optional[int] = typer.Option(None, help="CPU threads (default: PyTorch's; 1 is faster on a busy machine)."),
+    quiet: bool = typer.Option(False, help="No progress bar."),
+) -> None:
+    """Train a model of the paper's families and save a checkpoint that explain --model DIR reads."""
+    try:
+        from .training.train import train as run_train
+        reverse = {k: v for k, v in (("vocab_size", vocab_size), ("train_size", train_size)) if v is not None}
+        if reverse and task != "reverse":
+            raise WordinfoError("--vocab-size and --train-size apply to --task reverse only")
+        recipe = {k: v for k, v in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr),
+                                    ("patience", patience)) if v is not None}
+        run_train(task, arch, out or Path("runs/models") / f"{task}-{arch}", data_dir=data_dir, train_file=train_file,
+                  test_file=test_file, seed=seed, val_fraction=val_fraction, recipe=recipe, reverse=reverse,
+                  tune_embeddings=tune_embeddings, threads=threads, progress=not quiet, log=typer.echo,
+                  command=_command_line(ctx))
+    except WordinfoError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run(
+    data: Path = typer.Option(..., help="Sentences: a .tsv, .jsonl or .txt file, one sentence per row."),
+    out: Path = typer.Option(..., help="Run directory: created, or resumed when it holds the same run."),
+    model: str = typer.Option("minilm", help="'minilm' (bundled MiniLM-L6) or a local model directory."),
+    layers: str = typer.Option("all", help="'all' or layer numbers such as 1,3,6."),
+    target: str = typer.Option("tokens", help="tokens (layer states), cls (first token) or logits (needs a head)."),
+    text_col: Optional[str] = typer.Option(None, help="Text column: 0-based number, or a name (with --header, "
+                                           "or a JSONL key). Default: the longest TSV column, or 'text'."),
+    label_col: Optional[str] = typer.Option(None, help="Label column (number or name), or 'none'. Default: the "
+                                            "other column of a two-column TSV, or the JSONL key 'label'."),
+    fmt: str = typer.Option("auto", "--format", help="tsv, jsonl or txt (default: from the file name)."),
+    header: bool = typer.Option(False, help="The TSV's first row names its columns."),
+    limit: Optional[int] = typer.Option(None, help="Explain only the first N sentences (raise it later to go on)."),
+    batch_size: int = typer.Option(1, help="Sentences per solver call (1 is fastest on a CPU)."),
+    part_size: int = typer.Option(64, help="Sentences per Parquet part (what a crash can cost at most)."),
+    calibrate: Optional[Path] = typer.Option(None, help="File of sentences for sigma_S; default: a bundled sample."),
+    truncate: bool = typer.Option(False, help="Cut texts longer than the model's maximum length."),
+    lam: float = typer.Option(0.1, help="lambda: closeness of features vs entropy."),
+    scale: Optional[float] = typer.Option(None, help="Bound on sigma (default: 10 x std of word embeddings)."),
+    seed: int = typer.Option(0, help="Seed of the noise."),
+    solver: str = typer.Option("default", help="default, fast (about 10x quicker, rougher), or paper (slow)."),
+    progress: bool = typer.Option(True, help="Show a progress bar (rate and ETA) on stderr."),
+) -> None:
+    """Explain every sentence of a corpus into a run directory (Parquet), resumable after a crash."""
+    try:
+        from .runs import run_corpus
+        run_corpus(data, out, model=model, layers=layers, target=target, text_col=text_col, label_col=label_col,
+                   fmt=fmt, header=header, limit=limit, batch_size=batch_size, part_size=part_size, lam=lam,
+                   scale=scale, calibration=str(calibrate) if calibrate else None, seed=seed, solver=solver,
+                   truncate=truncate, progress=progress, log=lambda m: typer.echo(m, err=True))
+    except WordinfoError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def summary(
+    runs: list[str] = typer.Argument(..., metavar="RUNDIR...", help="Run directories (or explain --json files)."),
+    fmt: str = typer.Option("table", "--format", help="table, csv, json or markdown."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write one file per table into this folder."),
+    table: Optional[list[str]] = typer.Option(None, help="Only these tables: layers, categories, words, "
+                                              "forgetting, forgetting_words, pos (repeat the flag)."),
+    value: str = typer.Option("kept", help="kept (bits kept, higher = kept) or bits (entropy, higher = forgotten)."),
+    top: int = typer.Option(10, help="Words listed per layer."),
+    min_count: int = typer.Option(5, help="A word needs this many occurrences to be listed."),
+    fraction: float = typer.Option(0.5, help="A word is forgotten at the first layer from which it keeps at most "
+                                   "this fraction of its best layer's bits."),
+    pos: str = typer.Option("auto", help="Parts of speech: auto (when a tagger is installed), yes or no."),
+) -> None:
+    """Mean bits by layer and word category, words most kept and forgotten, where words are forgotten."""
+    try:
+        from .summary import render, summarize
+        if pos not in ("auto", "yes", "no"):
+            raise WordinfoError(f"unknown --pos {pos!r}: use auto, yes or no")
+        tables = summarize(runs, value=value, top=top, min_count=min_count, fraction=fraction,
+                           pos={"auto": "auto", "yes": True, "no": False}[pos], tables=table or None)
+        for path in render(tables, fmt, out, echo=typer.echo):
+            typer.echo(f"wrote {path}", err=True)
+    except WordinfoError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def query(
+    args: list[str] = typer.Argument(..., metavar="RUNDIR... SQL",
+                                     help="Run directories, then one DuckDB query over the views tokens, words, "
+                                          "sentences and forgetting."),
+    fmt: str = typer.Option("table", "--format", help="table, csv, json or markdown."),
+) -> None:
+    """Any SQL over one or more runs (DuckDB), printed as a table, CSV, JSON or Markdown."""
+    try:
+        if len(args) < 2:
+            raise WordinfoError('give one or more run directories and then the query: wordinfo query RUNDIR "SQL"')
+        from .summary import Workspace, render
+        with Workspace(args[:-1]) as ws:
+            render({"query": ws.query(args[-1])}, fmt, echo=typer.echo)
+    except WordinfoError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def report(
+    sources: list[str] = typer.Argument(..., metavar="RUNDIR...", help="Run directories or explain --json files."),
+    out: Path = typer.Option(..., "--out", "-o", help="The HTML file to write (self-contained, works offline)."),
+    max_sentences: int = typer.Option(500, help="Sentences per run with a heatmap and a row in the list."),
+    value: str = typer.Option("kept", help="Curves and tables in kept (bits kept) or bits (entropy)."),
+    title: Optional[str] = typer.Option(None, help="Page title."),
+    png: Optional[Path] = typer.Option(None, help="Also write paper figures (curves, heatmaps) into this folder."),
+    figure_format: str = typer.Option("png", help="Format of the --png figures: png, svg or pdf."),
+) -> None:
+    """One self-contained HTML report: heatmaps, per-layer curves by word category, a sentence list."""
+    try:
+        from .report import build_report
+        path = build_report(sources, out, max_sentences=max_sentences, value=value, title=title, figures=png,
+                            figure_format=figure_format)
+    except WordinfoError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    if png is not None:
+        typer.echo(f"figures written to {png}/")
+
+
+@app.command()
+def evaluate(
+    model: str = typer.Option(..., help="'minilm', a Hugging Face model directory or a checkpoint of wordinfo train."),
+    data: Path = typer.Option(..., help="Sentences: a TSV (label and text, either order) or one sentence a line."),
+    methods: str = typer.Option("all", help="'all' or some of wordinfo, saliency, input_x_gradient, "
+                                "integrated_gradients, lrp, erasure, attention, attention_rollout, "
+                                "information_bottleneck, random."),
+    n: int = typer.Option(200, help="Evaluate the first N sentences."),
+    out: Optional[Path] = typer.Option(None, help="Output folder (default runs/eval/MODEL-NAME)."),
+    layers: str = typer.Option("all", help="Layers to explain besides the prediction: 'all', '1,3,6' or 'none'."),
+    seeds: int = typer.Option(3, help="Seeds per stochastic method, for coherency across seeds."),
+    seed_sentences: int = typer.Option(50, help="Sentences that get the extra seeds."),
+    solver: str = typer.Option("default", help="wordinfo's solver: default or fast."),
+    ig_steps: int = typer.Option(20, help="Integrated gradients: integration points."),
+    quiet: bool = typer.Option(False, help="No progress bar."),
+) -> None:
+    """Compare wordinfo with Captum baselines and the information bottleneck: faithfulness, coherency,
+    ground truth (reverse task) and cost; prints a table, writes CSV, JSON and figures."""
+    try:
+        from .evaluation import evaluate as run_evaluation
+        from .evaluation.report import print_table
+        folder = out or Path("runs/eval") / Path(model.rstrip("/")).name
+        results = run_evaluation(model, data, methods=methods, n=n, layers=layers, seeds=seeds,
+                                 seed_sentences=seed_sentences, out=folder, solver=solver, ig_steps=ig_steps,
+                                 progress=not quiet, log=lambda msg: typer.echo(msg, err=True))
+    except WordinfoError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    print_table(results)
+    typer.echo(f"results.json, results.csv, results.md, scores.json and figures written to {folder}")
+
+
+def _command_line(ctx: typer.Context) -> str:
+    """The command as given (options that differ from their defaults), to record how a result was made."""
+    import shlex
+    parts = ["wordinfo", ctx.info_name or ""]
+    for p in ctx.command.params:
+        value = ctx.params.get(p.name)
+        if value is None or value == p.default or not getattr(p, "opts", None):
+            continue
+        if isinstance(value, bool):
+            parts.append(p.opts[0] if value else p.secondary_opts[0])
+        else:
+            parts += [p.opts[0], shlex.quote(str(value))]
+    return " ".join(parts)
 
 
 def _save_png(exp, path: Path) -> None:

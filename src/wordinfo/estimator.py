@@ -15,7 +15,7 @@ from . import objective as obj
 from ._checks import check_finite, check_positive
 from ._utils import json_ready
 from .errors import WordinfoError
-from .problem import Problem
+from .problem import Problem, compute_dtype
 
 DEFAULT_SCALE = 0.5   # the authors' bound on sigma (about ten times the std of BERT's word embeddings)
 
@@ -94,7 +94,7 @@ class Estimate:
 def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *, lam: float = 0.1,
              scale: float | None = None, feature_std: torch.Tensor | None = None, seed: int = 0,
              solver: str = "default", token_axis: bool | None = None, progress: bool = False,
-             **solver_options) -> Estimate:
+             dtype: str = "float32", **solver_options) -> Estimate:
     """Fit the widest noise each word of ``x`` tolerates under ``phi``, per sentence.
 
     ``x`` is ``[batch, n, K]`` (or ``[n, K]``), ``mask`` ``[batch, n]`` is False on padding.
@@ -105,7 +105,8 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
     uses the scalar ``sqrt(mean(s^2))``. ``scale`` bounds sigma (default 0.5, the authors').
     ``solver="paper"`` runs the authors' algorithm, ``solver="fast"`` a cheap approximation;
     options such as ``precision``, ``max_groups``, ``tol``, ``max_steps`` (default solver) or
-    ``steps`` (paper, fast) pass through.
+    ``steps`` (paper, fast) pass through. ``dtype='bfloat16'`` (or 'auto') runs the noisy passes
+    under autocast: faster where the hardware supports it, for functions that autocast well.
     """
     x, mask, single = _check_inputs(x, mask)
     lam, scale = check_positive("lam", lam), check_positive("scale", DEFAULT_SCALE if scale is None else scale)
@@ -119,7 +120,7 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
         return [forward1(xs[0], m)]
 
     problem = Problem(forward=forward, x=x, mask=mask, clean=[clean], feature_std=[fs], element_mask=[em],
-                      lam=lam, scale=scale, seed=seed)
+                      lam=lam, scale=scale, seed=seed, compute_dtype=compute_dtype(dtype, x.device))
     result = run_solver(problem, solver, progress=progress, **solver_options)
     sigma = result.sigma(scale)[0].masked_fill(~mask, float("nan")).numpy()
     settings = {"lam": lam, "scale": scale, "seed": seed, "solver": solver,

@@ -5,18 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+import torch
+
 from ._checks import check_finite, check_positive
 from .errors import WordinfoError
 from .explanation import Explanation
 from .objective import fallback_feature_std
-from .problem import Problem
+from .problem import Problem, compute_dtype
 from .words import word_map
 
 
 def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all", target: str = "tokens", *,
             lam: float = 0.1, scale: float | None = None, calibration: str | None = None, seed: int = 0,
             solver: str = "default", batch_size: int = 1, truncate: bool = False, progress: bool = False,
-            **solver_options) -> Explanation:
+            dtype: str = "auto", **solver_options) -> Explanation:
     """How much each layer keeps of each word of ``texts``.
 
     ``model`` is None (the bundled MiniLM-L6), a local directory, or a loaded
@@ -28,13 +30,15 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     ten times the std of the word-embedding matrix. Texts are explained in batches of
     ``batch_size``, sorted by length; on a CPU one at a time (the default) is fastest, since
     each evaluation is already compute-bound and a batch adds padding
-    (``benchmarks/bench_batching.py``); larger batches pay off on a GPU.
+    (``benchmarks/bench_batching.py``); larger batches pay off on a GPU. The noisy passes run
+    in ``dtype``: 'auto' takes bfloat16 matrix products where the hardware is fast at them
+    (answers agree with float32 within sampling error: docs/performance.md), 'float32' never.
     """
     texts = [texts] if isinstance(texts, str) else list(texts)
     if not texts:
         raise WordinfoError("no text given: pass a string or a list of strings")
     job = prepare(model, tokenizer, layers, target, lam=lam, scale=scale, calibration=calibration, seed=seed,
-                  solver=solver, truncate=truncate, **solver_options)
+                  solver=solver, truncate=truncate, dtype=dtype, **solver_options)
     for t in texts:
         job.encoder.tokenize([t], truncate=truncate)             # fail early, before any long work
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))    # similar lengths share a batch
@@ -57,13 +61,15 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
 
 def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *, lam: float = 0.1,
             scale: float | None = None, calibration: str | None = None, seed: int = 0, solver: str = "default",
-            truncate: bool = False, **solver_options) -> "Job":
+            truncate: bool = False, dtype: str = "auto", **solver_options) -> "Job":
     """Load and check everything ``explain`` needs (model, targets, sigma_S), once for many batches."""
     from .calibration import feature_stds, read_sentences
     from .estimator import check_solver
-    from .models.huggingface import HuggingFaceEncoder, load_pretrained
+    from .models.checkpoint import load as load_pretrained      # native checkpoints, HF directories, 'minilm'
+    from .models.native import encoder_for
 
     check_solver(solver, solver_options)
+    noisy_dtype = compute_dtype(dtype)
     if model is None or isinstance(model, str):
         if tokenizer is not None and model is None:
             raise WordinfoError("a tokenizer was given without its model: pass model= too")
@@ -72,17 +78,20 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
         if tokenizer is None:
             raise WordinfoError("a model object needs its tokenizer: explain(texts, model, tokenizer)")
         name = getattr(getattr(model, "config", None), "name_or_path", None) or type(model).__name__
-    encoder = HuggingFaceEncoder(model, tokenizer, name)
+    encoder = encoder_for(model, tokenizer, name)
+    calibration = calibration or getattr(encoder, "calibration_file", None)   # a checkpoint's own sample
     targets = encoder.targets(layers, target)
     lam = check_positive("lam", lam)
     scale = check_positive("scale", encoder.default_scale() if scale is None else scale)
     use_fallback = isinstance(calibration, str) and calibration.lower() == "none"
     with encoder.frozen():
         stds = None if use_fallback else feature_stds(encoder, targets, read_sentences(calibration))
-    settings = {"lam": lam, "scale": scale, "seed": seed, "solver": solver, "input": "embedding block output",
+    settings = {"lam": lam, "scale": scale, "seed": seed, "solver": solver,
+                "input": getattr(encoder, "input_name", "embedding block output"),
                 "feature_std": "none (per-sentence mean square)" if use_fallback else
-                f"calibration sample ({calibration or 'bundled, 60 sentences'})", **solver_options}
-    return Job(encoder, targets, stds, lam, scale, seed, solver, truncate, solver_options, settings)
+                f"calibration sample ({calibration or 'bundled, 60 sentences'})",
+                "dtype": str(noisy_dtype or torch.float32).replace("torch.", ""), **solver_options}
+    return Job(encoder, targets, stds, lam, scale, seed, solver, truncate, solver_options, settings, noisy_dtype)
 
 
 @dataclass
@@ -98,6 +107,7 @@ class Job:
     truncate: bool
     options: dict
     settings: dict
+    compute_dtype: object = None        # dtype of the noisy passes (None: float32)
 
     def problem(self, texts: list[str]):
         """The solver's view of a batch of texts, and the tokenizer's encoding of it."""
@@ -118,7 +128,7 @@ class Job:
             return encoder.forward(xs, m, [targets[i] for i in which])
 
         problem = Problem(forward=forward, x=x, mask=mask, clean=clean, feature_std=fs, element_mask=element_mask,
-                          lam=self.lam, scale=self.scale, seed=self.seed)
+                          lam=self.lam, scale=self.scale, seed=self.seed, compute_dtype=self.compute_dtype)
         return problem, enc
 
     def solve(self, problem: Problem, bar=None, solver: str | None = None, **options):

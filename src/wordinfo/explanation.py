@@ -157,6 +157,16 @@ class Explanation:
         from .plotting import heatmap
         return heatmap(self, i=i, value=value, ax=ax, annotate=annotate)
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: words by layers, bits kept, values on hover (first 10 sentences)."""
+        from .report import explanation_html
+        return explanation_html(self)
+
+    def report(self, path: str | Path, **options) -> Path:
+        """A self-contained HTML report of these sentences (see :func:`wordinfo.report.build_report`)."""
+        from .report import build_report
+        return build_report([self], path, **options)
+
 
 def _unique(names: list[str]) -> list[str]:
     """Column labels must be unique: repeated words get '#2', '#3'."""

@@ -148,6 +148,10 @@ class HuggingFaceEncoder:
     # ---- the function to explain
     def forward(self, xs: torch.Tensor, mask: torch.Tensor, targets: Sequence[Target]) -> list[torch.Tensor]:
         """``xs [T, N, n, K]`` (one noisy input per target) -> the T targets' outputs."""
+        with _attention_kernel(xs.device):
+            return self._forward(xs, mask, targets)
+
+    def _forward(self, xs, mask, targets):
         outputs: list = [None] * len(targets)
         stacked = [i for i, t in enumerate(targets) if t.kind != "logits"]
         for i, t in enumerate(targets):
@@ -203,6 +207,20 @@ class HuggingFaceEncoder:
         finally:
             for p, flag in saved:
                 p.requires_grad_(flag)
+
+
+def _attention_kernel(device: torch.device):
+    """On a CPU, attention as plain matrix products.
+
+    The solvers back-propagate through thousands of short sequences; there PyTorch's
+    fused CPU attention kernel spends more time in its backward pass than every
+    other operation together, and plain matrix products (the "math" kernel) are
+    about twice as fast overall (measured with torch.profiler on MiniLM, 21 tokens).
+    """
+    if device.type != "cpu":
+        return contextlib.nullcontext()
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    return sdpa_kernel(SDPBackend.MATH)
 
 
 def _call_layer(layer, hidden, attention_mask):

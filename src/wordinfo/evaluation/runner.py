@@ -1,0 +1,193 @@
+"""``wordinfo evaluate``: every method on the same sentences, judged by the same metrics.
+
+For each sentence, each method explains every target (layers and prediction, or every
+output step of a sequence-to-sequence model) with seed 0, timed; stochastic methods run
+again with seeds 1, 2, ... on the first ``seed_sentences`` sentences. Then:
+
+- faithfulness of the prediction's scores (models with a prediction): deletion and
+  insertion AOPC, comprehensiveness and sufficiency (``faithfulness.py``);
+- coherency: Spearman between adjacent layers, and across seeds (``coherency.py``);
+- ground truth on the reverse task: top-1 accuracy and mean rank of the source word
+  (``ground_truth.py``);
+- cost: wall time per sentence (all its targets) and per explanation (one target).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import coherency as coh
+from . import faithfulness as faith
+from . import ground_truth as gt
+from .data import read_texts
+from .tasks import load_context
+
+
+def evaluate(model, data, methods="all", n: int = 200, layers="all", seeds: int = 3, seed_sentences: int = 50,
+             out: str | Path | None = None, solver: str = "default", ig_steps: int = 20, tokenizer=None,
+             progress: bool = False, log: Callable[[str], None] | None = None, **method_options) -> dict:
+    """Run the evaluation and return its results (also written under ``out``: results.json,
+    results.csv, scores.json and figures). ``method_options`` maps a method's name to its
+    keyword arguments and overrides ``solver`` / ``ig_steps``."""
+    from ..baselines import Scores, make_methods
+    from ..errors import WordinfoError
+
+    if seeds < 1:
+        raise WordinfoError(f"--seeds must be at least 1, got {seeds}")
+    texts = read_texts(data, n) if isinstance(data, (str, Path)) else list(data)[:n]
+    log = log or (lambda msg: None)
+    options = {"wordinfo": {"solver": solver}, "integrated_gradients": {"steps": ig_steps}}
+    for name, opts in method_options.items():
+        options[name] = {**options.get(name, {}), **opts}
+    chosen = make_methods(methods, **options)
+    started = time.time()
+    ctx = load_context(model, texts, layers, tokenizer)
+    log(f"{ctx.name}: {len(texts)} sentences, {len(chosen)} methods, targets "
+        f"{', '.join(label(t) for t in ctx.targets) or 'one per output step'}")
+    first = ctx.sentence(texts[0])
+    unsupported = {}
+    for m in chosen:
+        reasons = {label(t): r for t in ctx.targets_for(first) if (r := m.unsupported(ctx, t)) is not None}
+        if reasons:
+            unsupported[m.name] = reasons
+            if len(set(reasons.values())) == 1 and len(reasons) == len(ctx.targets_for(first)):
+                log(f"  {m.name}: not applicable: {next(iter(reasons.values()))}")
+
+    per_sentence = []
+    bar = _bar(len(texts), progress)
+    for i, text in enumerate(texts):
+        sentence = ctx.sentence(text)
+        targets = ctx.targets_for(sentence)
+        record = {"text": text, "words": [sentence.word_map.words[w] for w in sentence.words],
+                  "targets": [label(t) for t in targets], "methods": {}}
+        for m in chosen:
+            try:
+                runs = [m.explain(ctx, sentence, seed=0)]
+                if m.stochastic and i < seed_sentences:
+                    runs += [m.explain(ctx, sentence, seed=s) for s in range(1, seeds)]
+            except (RuntimeError, ValueError) as e:      # one failure must not end a run of hours: recorded
+                log(f"  {m.name} failed on sentence {i}: {str(e).splitlines()[0]}")
+                runs = [Scores(np.full((len(targets), len(sentence.words)), np.nan), 0.0,
+                               {"targets": 0, "error": str(e).splitlines()[0]})]
+            record["methods"][m.name] = {"scores": runs[0].values, "seconds": runs[0].seconds,
+                                         "explanations": runs[0].info["targets"], "error": runs[0].info.get("error"),
+                                         "seed_runs": [r.values for r in runs[1:]]}
+        _sentence_metrics(ctx, sentence, targets, record)
+        per_sentence.append(record)
+        if bar is not None:
+            bar.update(1)
+        if out is not None and (i + 1) % 25 == 0 and i + 1 < len(texts):     # long runs: the story so far
+            from .report import write_partial
+            write_partial(_summarise(ctx, chosen, per_sentence, unsupported), i + 1, Path(out))
+    if bar is not None:
+        bar.close()
+    results = _summarise(ctx, chosen, per_sentence, unsupported)
+    results["settings"] = {"model": ctx.name, "data": str(data) if isinstance(data, (str, Path)) else "given texts",
+                           "sentences": len(texts), "methods": [m.name for m in chosen], "layers": layers,
+                           "seeds": seeds, "seed_sentences": min(seed_sentences, len(texts)), "solver": solver,
+                           "ig_steps": ig_steps, "method_options": {k: v for k, v in options.items()},
+                           "targets": [label(t) for t in ctx.targets] or ["logits:J for every output step J"],
+                           "deletion": f"token vectors replaced by the embedding of token id {ctx.delete_id} "
+                                       f"({_token_name(ctx)}); special tokens kept",
+                           "wall_time_s": round(time.time() - started, 1)}
+    if out is not None:
+        from .report import write
+        write(results, per_sentence, Path(out))
+    return results
+
+
+def label(target) -> str:
+    kind = str(getattr(target, "kind", target))
+    layer = getattr(target, "layer", None)
+    if ":" in kind or layer is None:
+        return kind
+    return f"{kind}@{layer}" if kind != "tokens" else f"layer {layer}"
+
+
+def _sentence_metrics(ctx, sentence, targets, record):
+    """Faithfulness, layer and seed coherency, and ground-truth ranks of one sentence, per method."""
+    layer_rows = [targets.index(t) for t in ctx.layer_targets]
+    pred_rows = [targets.index(t) for t in ctx.prediction_targets]
+    truths = [(r, ctx.truth(sentence, t)) for r, t in enumerate(targets)]
+    truths = [(r, w) for r, w in truths if w is not None]
+    for name, rec in record["methods"].items():
+        values = rec["scores"]
+        if pred_rows and np.isfinite(values[pred_rows[0]]).all():
+            rec["faithfulness"] = faith.faithfulness(ctx, sentence, values[pred_rows[0]])
+        if len(layer_rows) > 1 and np.isfinite(values[layer_rows]).all():
+            rec["layer_rho"] = coh.adjacent_layers(values, layer_rows)
+        if rec["seed_runs"]:
+            rec["seed_rho"] = coh.across_seeds([values, *rec["seed_runs"]]).tolist()
+        if truths and np.isfinite(values[[r for r, _ in truths]]).all():
+            rec["ranks"] = [gt.true_rank(values[r], w) for r, w in truths]
+
+
+def _summarise(ctx, methods, per_sentence, unsupported) -> dict:
+    layers = [label(t) for t in ctx.layer_targets]
+    summary = {}
+    for m in methods:
+        recs = [s["methods"][m.name] for s in per_sentence]
+        entry: dict = {"stochastic": m.stochastic, "unsupported": unsupported.get(m.name, {})}
+        errors = [r["error"] for r in recs if r.get("error")]
+        if errors:
+            entry["errors"] = {"sentences": len(errors), "first": errors[0]}
+        n_expl = [r["explanations"] for r in recs]
+        if sum(n_expl):
+            seconds = [r["seconds"] for r in recs]
+            entry["seconds_per_sentence"] = float(np.mean(seconds))
+            entry["seconds_per_explanation"] = float(np.sum(seconds) / np.sum(n_expl))
+        faithful = [r["faithfulness"] for r in recs if "faithfulness" in r]
+        if faithful:
+            entry["faithfulness"] = faith.summarise(faithful)
+        rhos = np.array([r["layer_rho"] for r in recs if "layer_rho" in r])
+        if rhos.size:
+            pairs = [f"{a} - {b}" for a, b in zip(layers, layers[1:])]
+            entry["layer_coherency"] = {"mean": coh.mean(rhos), "pairs": dict(zip(pairs, map(coh.mean, rhos.T))),
+                                        "sentences": int(rhos.shape[0])}
+        seeded = [(s, s["methods"][m.name]["seed_rho"]) for s in per_sentence if "seed_rho" in s["methods"][m.name]]
+        if seeded:
+            pred = [rho[s["targets"].index(label(t))] for s, rho in seeded for t in ctx.prediction_targets]
+            lay = [rho[s["targets"].index(la)] for s, rho in seeded for la in layers]
+            steps = [v for s, rho in seeded for la, v in zip(s["targets"], rho) if la.startswith("logits:")]
+            entry["seed_coherency"] = {"prediction": coh.mean(pred), "layers": coh.mean(lay), "steps": coh.mean(steps),
+                                       "sentences": len(seeded)}
+        ranked = [(r["ranks"], len(s["words"])) for s, r in zip(per_sentence, recs) if "ranks" in r]
+        if ranked:
+            entry["ground_truth"] = gt.summarise([k for ranks, _ in ranked for k in ranks],
+                                                 [m_ for ranks, m_ in ranked for _ in ranks])
+        summary[m.name] = entry
+    return {"model": ctx.name, "methods": summary, "layers": layers}
+
+
+def _token_name(ctx) -> str:
+    try:
+        return ctx.encoder.tokenizer.convert_ids_to_tokens([ctx.delete_id])[0]
+    except Exception:          # a tokenizer without the conversion: the id says enough
+        return "?"
+
+
+def _bar(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc="evaluating", unit="sentence")
+
+
+def plain(obj):
+    """numpy values and NaN made JSON-ready (NaN and Inf become None), recursively."""
+    import math
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return plain(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj

@@ -1,0 +1,251 @@
+"""Adapter for the native models: the interface ``wordinfo.explain`` uses, as for Hugging Face encoders.
+
+The perturbed input ``x`` is the word-piece (token) embeddings, one ``K``-vector per
+token, before anything else (positions, projections) is added: the same input
+space for the Transformer, the LSTM and the CNN, so that their layers compare.
+
+Targets (``--target``), each for the chosen ``--layers``:
+
+* ``tokens``: a layer's token states ``[n, H]`` (every family);
+* ``cls``: a layer's state of the first token, ``[CLS]`` (the Transformer classifier);
+* ``step:J``: a layer's state at token position ``J`` (LSTM classifier; 0 is ``[CLS]``,
+  1 the first word piece, -1 the last token ``[SEP]``): what the LSTM holds after
+  reading the sentence up to ``J`` (a biLSTM: forward and backward states joined);
+* ``sentence``: the pooled sentence representation the head reads (classifiers; no layers);
+* ``logits``: the classifier's output (classifiers; no layers);
+* ``decoder:J``: a decoder layer's state at output step ``J`` (1-based; seq2seq models).
+  Ground truth on the reverse task: it should keep input word ``n - J + 1`` only.
+  ``--layers`` then counts decoder layers (LSTM: 1 = the LSTM state, 2 = the attentional
+  state the output is read from).
+
+Several targets run in one pass: the noisy copy meant for layer ``l`` leaves the
+stack at ``l``, as in the Hugging Face adapter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from ..errors import WordinfoError
+from .huggingface import parse_layers
+
+TARGET_HELP = {
+    "classifier": "tokens, sentence, logits; cls (transformer); step:J (lstm, token position J, -1 = last)",
+    "seq2seq": "tokens (encoder layers), decoder:J (decoder state at output step J, 1-based)",
+}
+
+
+@dataclass(frozen=True)
+class NativeTarget:
+    """One state to explain. ``kind`` is 'tokens', 'cls', 'sentence', 'logits', 'step:J' or 'decoder:J'."""
+    kind: str
+    layer: int | None
+
+    @property
+    def base(self) -> str:
+        return self.kind.split(":")[0]
+
+    @property
+    def index(self) -> int | None:
+        return int(self.kind.split(":")[1]) if ":" in self.kind else None
+
+    @property
+    def label(self) -> str:
+        return self.kind if self.layer is None else str(self.layer)
+
+
+class NativeEncoder:
+    """Exposes a native model as word embeddings, a stack of layers and readouts, for ``explain``."""
+
+    input_name = "token embeddings (before positions)"
+
+    def __init__(self, model, tokenizer, name: str = "model", calibration_file: str | None = None):
+        self.model, self.tokenizer, self.name = model.eval(), tokenizer, name
+        if not getattr(tokenizer, "is_fast", False):
+            raise WordinfoError("a fast tokenizer is needed to map word pieces to words: load it with use_fast=True")
+        self.calibration_file = calibration_file
+        self.closed_vocabulary = model.family == "seq2seq"     # synthetic words: [UNK] is an error, not a word
+
+    # ---- description
+    @property
+    def num_layers(self) -> int:
+        return self.model.num_layers
+
+    @property
+    def width(self) -> int:
+        return self.model.width
+
+    @property
+    def max_length(self) -> int:
+        limit = self.model.max_length
+        tok = getattr(self.tokenizer, "model_max_length", limit) or limit
+        return int(min(limit, tok))
+
+    def default_scale(self) -> float:
+        """Ten times the std of the word-embedding matrix, as for Hugging Face models."""
+        std = float(self.model.embedding.weight.detach().float().std())
+        if not math.isfinite(std):
+            raise WordinfoError("the model's word embeddings contain NaN or Inf: check its weights")
+        return 10 * std
+
+    def fingerprint(self) -> str:
+        """A hash of the weights, to key caches on the model itself rather than its name."""
+        h = hashlib.blake2b(digest_size=12)
+        for key, tensor in sorted(self.model.state_dict().items()):
+            h.update(key.encode())
+            h.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+        return h.hexdigest()
+
+    def targets(self, layers="all", kind: str = "tokens") -> list[NativeTarget]:
+        m = self.model
+        base, _, index = kind.partition(":")
+        allowed = {"classifier": ("tokens", "sentence", "logits") + (("cls",) if m.arch == "transformer" else ())
+                   + (("step",) if m.arch == "lstm" else ()),
+                   "seq2seq": ("tokens", "decoder")}[m.family]
+        if base not in allowed:
+            raise WordinfoError(f"target {kind!r} does not apply to a {m.arch} {m.family}: use "
+                                + TARGET_HELP[m.family])
+        if base in ("step", "decoder"):
+            try:
+                j = int(index)
+            except ValueError:
+                raise WordinfoError(f"target {base}:J needs a whole number J, got {kind!r}") from None
+            if base == "decoder" and j < 1:
+                raise WordinfoError(f"decoder steps count from 1, got {kind!r}")
+            kind = f"{base}:{j}"
+        elif index:
+            raise WordinfoError(f"target {base!r} takes no ':' part, got {kind!r}")
+        if base in ("sentence", "logits"):
+            return [NativeTarget(kind, None)]
+        depth = m.decoder_layers if base == "decoder" else m.num_layers
+        return [NativeTarget(kind, layer) for layer in parse_layers(layers, depth)]
+
+    # ---- inputs
+    def tokenize(self, texts: Sequence[str], truncate: bool = False):
+        for t in texts:
+            if not isinstance(t, str) or not t.strip():
+                raise WordinfoError("empty text: give at least one word to explain")
+        limit = {"truncation": True, "max_length": self.max_length} if truncate else {}
+        enc = self.tokenizer(list(texts), padding=True, return_tensors="pt", return_offsets_mapping=True,
+                             return_special_tokens_mask=True, **limit)
+        if enc["input_ids"].shape[1] > self.max_length:
+            longest = int(enc["attention_mask"].sum(1).max())
+            raise WordinfoError(f"text is {longest} tokens long but the model takes at most {self.max_length}: "
+                                "shorten it or pass truncate=True (--truncate)")
+        unk = self.tokenizer.unk_token_id
+        if self.closed_vocabulary and unk is not None and bool((enc["input_ids"] == unk).any()):
+            b, pos = (enc["input_ids"] == unk).nonzero()[0].tolist()
+            start, end = enc["offset_mapping"][b][pos].tolist()
+            raise WordinfoError(f"word {texts[b][start:end]!r} is not in this model's vocabulary "
+                                f"({self.vocabulary_hint()})")
+        return enc
+
+    def vocabulary_hint(self) -> str:
+        words = [w for w in self.tokenizer.get_vocab() if w not in self.tokenizer.all_special_tokens]
+        words.sort(key=lambda w: (len(w), w))
+        return f"{len(words)} words: {' '.join(words[:3])} ... {words[-1]}" if words else "empty"
+
+    @torch.no_grad()
+    def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return self.model.embedding(input_ids)
+
+    # ---- the function to explain
+    def forward(self, xs: torch.Tensor, mask: torch.Tensor, targets: Sequence[NativeTarget]) -> list[torch.Tensor]:
+        """``xs [T, N, n, K]`` (one noisy input per target) -> the T targets' outputs."""
+        with _math_attention(xs.device):
+            return self._forward(xs, mask, targets, strict=True)
+
+    def clean_outputs(self, x, mask, targets):
+        """Outputs at the clean input. A ``step:J`` past a (calibration) sentence's end reads its last token."""
+        with torch.no_grad():
+            return self._forward(x[None].expand(len(targets), *x.shape), mask, targets, strict=False)
+
+    def _forward(self, xs, mask, targets, strict: bool):
+        m = self.model
+        lengths = mask.sum(1)
+        for t in targets:
+            if strict and t.base == "step" and not bool(((t.index < lengths) & (t.index >= -lengths)).all()):
+                raise WordinfoError(f"target {t.kind} is past the end of a text of {int(lengths.min())} tokens "
+                                    f"(positions 0..{int(lengths.min()) - 1}, or -1 for the last)")
+            if strict and t.base == "decoder" and not bool((t.index <= m.output_lengths(mask)).all()):
+                raise WordinfoError(f"target {t.kind} is past the end of the output: a text of "
+                                    f"{int(m.output_lengths(mask).min())} words has that many output steps")
+        # how deep into the (encoder) stack each copy must go
+        depth = [t.layer if t.base in ("tokens", "cls", "step") else m.num_layers for t in targets]
+        n_copies = xs.shape[1]
+        chunks = {i: m.start(xs[i], mask) for i in range(len(targets))}
+        outputs: list = [None] * len(targets)
+        decoder_inputs = {}
+        for d in range(1, max(depth) + 1):
+            order = sorted(chunks)
+            hidden = m.layer(d - 1, torch.cat([chunks[i] for i in order]), mask.repeat(len(order), 1))
+            for j, i in enumerate(order):
+                chunks[i] = hidden[j * n_copies:(j + 1) * n_copies]
+                if depth[i] == d:
+                    state = chunks.pop(i)
+                    if targets[i].base == "decoder":
+                        decoder_inputs[i] = state
+                    else:
+                        outputs[i] = self._read(targets[i], state, mask, lengths)
+        if decoder_inputs:
+            order = sorted(decoder_inputs)
+            steps = max(targets[i].index for i in order)
+            memory = torch.cat([decoder_inputs[i] for i in order])
+            states = m.decode(memory, mask.repeat(len(order), 1), steps)
+            for j, i in enumerate(order):
+                t = targets[i]
+                outputs[i] = states[t.layer - 1][j * n_copies:(j + 1) * n_copies, t.index - 1]
+        return outputs
+
+    def _read(self, t: NativeTarget, state, mask, lengths):
+        if t.base == "tokens":
+            return state
+        if t.base == "cls":
+            return state[:, 0]
+        if t.base == "step":
+            pos = torch.full_like(lengths, t.index) if t.index >= 0 else lengths + t.index
+            pos = torch.minimum(pos.clamp_min(0), lengths - 1)
+            return state[torch.arange(state.shape[0], device=state.device), pos]
+        sentence = self.model.pool(state, mask)
+        return sentence if t.base == "sentence" else self.model.head(sentence)
+
+    @contextlib.contextmanager
+    def frozen(self):
+        """Weights need no gradient while explaining; restored afterwards."""
+        saved = [(p, p.requires_grad) for p in self.model.parameters()]
+        for p, _ in saved:
+            p.requires_grad_(False)
+        try:
+            yield self
+        finally:
+            for p, flag in saved:
+                p.requires_grad_(flag)
+
+
+def _math_attention(device: torch.device):
+    """On a CPU, attention as plain matrix products: its backward pass is much faster there than
+    the fused kernel's for the thousands of short noisy copies a solver sends (as in the HF adapter)."""
+    if device.type != "cpu":
+        return contextlib.nullcontext()
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    return sdpa_kernel(SDPBackend.MATH)
+
+
+def encoder_for(model, tokenizer, name: str):
+    """The adapter that fits ``model``: native models here, everything else the Hugging Face one."""
+    from .base import NativeModel
+    from .huggingface import HuggingFaceEncoder
+
+    if isinstance(model, NativeModel):
+        calibration = None
+        if Path(name).is_dir() and (Path(name) / "calibration.txt").is_file():
+            calibration = str(Path(name) / "calibration.txt")
+        return NativeEncoder(model, tokenizer, name, calibration)
+    return HuggingFaceEncoder(model, tokenizer, name)

@@ -1,0 +1,224 @@
+"""One self-contained HTML report from runs and explanations: no network, every text escaped.
+
+The page is a Jinja2 template with autoescape on; CSS and JavaScript are inlined from
+the package's templates folder; the per-layer curves are inline SVG; the per-sentence
+heatmaps are drawn in the browser from a JSON block (Jinja's ``tojson``, which escapes
+``<``, ``>``, ``&`` and quotes, so no text can end the script element).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from ..errors import WordinfoError
+from ..summary import CATEGORIES, Workspace, layer_table
+
+COLORS = {"all words": "#222222", "special": "#9e9e9e", "punctuation": "#8c564b", "stop word": "#1f77b4",
+          "positive": "#2ca02c", "negative": "#d62728", "other": "#ff7f0e"}
+VALUE_NAMES = {"kept": "bits kept (relative to the bound; higher = kept)",
+               "bits": "entropy H in bits (higher = forgotten)"}
+
+
+def environment():
+    """The Jinja2 environment of the package's templates, autoescaping everything."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+    env = Environment(loader=PackageLoader("wordinfo.report", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = _num
+    return env
+
+
+def build_report(sources, out: str | Path, *, max_sentences: int = 500, value: str = "kept",
+                 title: str | None = None, figures: str | Path | None = None, figure_format: str = "png") -> Path:
+    """Write the report of ``sources`` (run directories, explain --json files, Runs or Explanations) to ``out``.
+
+    At most ``max_sentences`` sentences per source get a heatmap and a row in the
+    sentence list (the first ones); the curves and tables use every sentence.
+    ``figures`` names a folder for paper figures (``figure_format`` png or svg).
+    """
+    if value not in VALUE_NAMES:
+        raise WordinfoError(f"unknown --value {value!r}: use kept or bits")
+    if not isinstance(max_sentences, int) or max_sentences < 1:
+        raise WordinfoError(f"--max-sentences must be a whole number >= 1, got {max_sentences!r}")
+    out = Path(out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise WordinfoError(f"the report is an HTML file: give -o a name ending in .html, got {str(out)!r}")
+    with Workspace(sources) as ws:
+        context = _context(ws, max_sentences, value, title)
+        html = environment().get_template("report.html.j2").render(**context)
+        if figures is not None:
+            from .figures import write_figures
+            write_figures(ws, context, Path(figures), figure_format, value)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    return out
+
+
+def _context(ws, max_sentences, value, title):
+    runs = [_run_info(s) for s in ws.sources]
+    curves = _curves(ws, value)
+    sentences, heat = _sentences(ws, max_sentences)
+    layers = layer_table(ws, value=value)
+    counts = ws.query("SELECT run, count(DISTINCT sentence) AS n FROM tokens GROUP BY run")
+    n_by_run = dict(zip(counts["run"], counts["n"]))
+    for r in runs:
+        r["sentences"] = int(n_by_run.get(r["name"], 0))
+        r["shown"] = min(r["sentences"], max_sentences)
+    return {
+        "title": title or "wordinfo report: " + ", ".join(r["name"] for r in runs),
+        "runs": runs, "curves": curves, "value": value, "value_name": VALUE_NAMES[value],
+        "layer_columns": list(layers.columns), "layer_rows": layers.to_dict("records"),
+        "sentences": sentences, "data": {"runs": [{"name": r["name"], "model": r["model"]} for r in runs],
+                                         "sentences": heat},
+        "categories": [c for c in ("all words", *CATEGORIES) if any(c in p["lines"] for p in curves["panels"])],
+        "colors": COLORS, "max_sentences": max_sentences,
+    }
+
+
+def _run_info(src) -> dict:
+    m = src.manifest
+    settings = m.get("settings", {})
+    data = m.get("data") or {}
+    return {
+        "name": src.name, "model": m["model"]["name"], "fingerprint": m["model"].get("fingerprint"),
+        "has_head": bool(m["model"].get("has_head")),
+        "target": m.get("target"), "layers": ", ".join(m.get("layers", [])),
+        "solver": settings.get("solver"), "lam": settings.get("lam"), "scale": settings.get("scale"),
+        "data": Path(data["path"]).name if data.get("path") else "explain --json",
+        "data_hash": data.get("hash"), "version": m.get("wordinfo_version"), "created": m.get("created"),
+    }
+
+
+# ---------------------------------------------------------------- curves (inline SVG)
+
+def _curves(ws, value):
+    """Mean value per word category and layer, one panel per run, on one shared y scale."""
+    df = ws.query(f"""
+        SELECT run, layer, category, avg({value}) AS v, count(*) AS n FROM words
+        WHERE layer IS NOT NULL GROUP BY ALL
+        UNION ALL
+        SELECT run, layer, 'all words' AS category, avg({value}) AS v, count(*) AS n FROM words
+        WHERE layer IS NOT NULL GROUP BY ALL""")
+    w, h, pad = 360, 220, {"l": 52, "r": 12, "t": 26, "b": 34}
+    panels = []
+    if df.empty:
+        return {"panels": [], "width": w, "height": h}
+    lo, hi = float(df["v"].min()), float(df["v"].max())
+    if hi <= lo:
+        hi = lo + 1.0
+    margin = 0.05 * (hi - lo)
+    lo, hi = lo - margin, hi + margin
+    ticks = _ticks(lo, hi)
+    for name in ws.names:
+        d = df[df["run"] == name]
+        if d.empty:
+            continue
+        layers = sorted(int(v) for v in d["layer"].unique())
+        span = max(layers[-1] - layers[0], 1)
+
+        def x(layer):
+            return pad["l"] + (w - pad["l"] - pad["r"]) * ((layer - layers[0]) / span if len(layers) > 1 else 0.5)
+
+        def y(v):
+            return pad["t"] + (h - pad["t"] - pad["b"]) * (1 - (v - lo) / (hi - lo))
+
+        lines = {}
+        for cat in ("all words", *CATEGORIES):
+            g = d[d["category"] == cat].sort_values("layer")
+            if g.empty:
+                continue
+            pts = [{"x": round(x(int(r.layer)), 1), "y": round(y(float(r.v)), 1), "layer": int(r.layer),
+                    "v": float(r.v), "n": int(r.n)} for r in g.itertuples()]
+            lines[cat] = {"points": pts, "path": " ".join(f"{p['x']},{p['y']}" for p in pts)}
+        panels.append({"run": name, "lines": lines,
+                       "xticks": [{"x": round(x(v), 1), "label": v} for v in layers],
+                       "yticks": [{"y": round(y(t), 1), "label": _num(t)} for t in ticks]})
+    return {"panels": panels, "width": w, "height": h, "pad": pad}
+
+
+def _ticks(lo, hi, n=5):
+    raw = (hi - lo) / n
+    step = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if raw <= m * step:
+            step *= m
+            break
+    start = math.ceil(lo / step) * step
+    return [start + i * step for i in range(int((hi - start) / step) + 1)]
+
+
+# ---------------------------------------------------------------- sentences and heatmaps
+
+def _sentences(ws, max_sentences):
+    """The sentence list (one row per sentence, columns per run) and the heatmap data by sentence key."""
+    from ..summary import _quote
+    parts = []
+    for src in ws.sources:
+        last = str(src.manifest["layers"][-1])
+        parts.append(ws.query(f"""
+            SELECT run, sentence, any_value(text) AS text, any_value(label) AS label,
+                   any_value(prediction) AS prediction,
+                   avg(kept) FILTER (WHERE NOT special) AS kept, count(*) FILTER (WHERE NOT special) AS words
+            FROM words WHERE run = {_quote(src.name)} AND layer_label = {_quote(last)}
+            GROUP BY run, sentence ORDER BY sentence LIMIT {int(max_sentences)}"""))
+    import pandas as pd
+    df = pd.concat(parts, ignore_index=True).sort_values(["sentence"], kind="stable")
+    rows: dict = {}
+    wanted: dict = {name: [] for name in ws.names}
+    for r in df.itertuples():
+        key = f"{r.sentence}:{_digest(r.text)}"
+        row = rows.setdefault(key, {"key": key, "id": int(r.sentence), "text": r.text,
+                                    "label": None if _missing(r.label) else str(r.label), "runs": {}})
+        row["runs"][r.run] = {"kept": float(r.kept) if not _missing(r.kept) else None,
+                              "prediction": None if _missing(r.prediction) else int(r.prediction),
+                              "words": int(r.words)}
+        wanted[r.run].append((int(r.sentence), key))
+    heat: dict = {}
+    for ri, src in enumerate(ws.sources):
+        pairs = wanted[src.name]
+        for start in range(0, len(pairs), 100):
+            chunk = pairs[start:start + 100]
+            exp = _explanation(src, [s for s, _ in chunk])
+            for i, (_, key) in enumerate(chunk):
+                heat.setdefault(key, {})[str(ri)] = _heat(exp, i)
+    return list(rows.values()), heat
+
+
+def _explanation(src, ids):
+    if hasattr(src, "run"):
+        return src.run.explanation(ids)
+    exp = src.exp
+    from ..explanation import Explanation
+    return Explanation(exp.model, exp.target, exp.layers, [exp.texts[i] for i in ids],
+                       [exp.word_maps[i] for i in ids], [exp.sigma[i] for i in ids], exp.width, exp.scale,
+                       [exp.steps[i] for i in ids] if exp.steps else [],
+                       [exp.converged[i] for i in ids] if exp.converged else [], exp.settings)
+
+
+def _heat(exp, i) -> dict:
+    """One sentence's words-by-layers values, rounded for the page."""
+    return {"words": exp.words(i), "special": [bool(s) for s in exp.word_maps[i].special], "layers": exp.layers,
+            "kept": _round(exp.word_values("retained_bits", i), 1), "bits": _round(exp.word_values("bits", i), 1),
+            "centered": _round(exp.word_values("log_sigma_centered", i), 3)}
+
+
+def _round(a, digits):
+    return [[round(float(v), digits) if math.isfinite(float(v)) else None for v in row] for row in a]
+
+
+def _digest(text: str) -> str:
+    import hashlib
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=4).hexdigest()
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or str(v) in ("<NA>", "nan", "NaT")
+
+
+def _num(v) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:.1f}" if abs(v) >= 10 else f"{v:.3g}"
+    return str(v)

@@ -1,0 +1,58 @@
+"""Paper figures next to the report (``--png DIR``): the per-layer curves and a few sentence heatmaps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import WordinfoError
+from .builder import COLORS, VALUE_NAMES, _explanation
+
+HEATMAPS_PER_RUN = 3
+
+
+def write_figures(ws, context: dict, folder: Path, fmt: str = "png", value: str = "kept") -> list[Path]:
+    """``curves.<fmt>`` (one panel per run, shared y axis) and ``heatmap-<run>-<sentence>.<fmt>``."""
+    fmt = fmt.lower()
+    if fmt not in ("png", "svg", "pdf"):
+        raise WordinfoError(f"unknown figure format {fmt!r}: use png, svg or pdf")
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    panels = context["curves"]["panels"]
+    if panels:
+        fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 1.6, 3.4), sharey=True, squeeze=False)
+        for ax, panel in zip(axes[0], panels):
+            for cat, line in panel["lines"].items():
+                pts = line["points"]
+                ax.plot([p["layer"] for p in pts], [p["v"] for p in pts], marker="o", ms=3.5, color=COLORS[cat],
+                        lw=2.4 if cat == "all words" else 1.5, ls="--" if cat == "all words" else "-", label=cat)
+            ax.set_title(panel["run"], fontsize=10)
+            ax.set_xlabel("layer")
+            ax.set_xticks([t["label"] for t in panel["xticks"]])
+            ax.grid(alpha=0.3)
+        axes[0][0].set_ylabel(VALUE_NAMES[value].split(" (")[0] + " per word")
+        axes[0][-1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+        fig.tight_layout()
+        path = folder / f"curves.{fmt}"
+        fig.savefig(path, dpi=200)
+        plt.close(fig)
+        written.append(path)
+    for src in ws.sources:
+        ids = [s["id"] for s in context["sentences"] if src.name in s["runs"]][:HEATMAPS_PER_RUN]
+        if not ids:
+            continue
+        exp = _explanation(src, ids)
+        for i, sid in enumerate(ids):
+            ax = exp.plot(i=i)
+            path = folder / f"heatmap-{_safe(src.name)}-{sid}.{fmt}"
+            ax.figure.savefig(path, dpi=200)
+            plt.close(ax.figure)
+            written.append(path)
+    return written
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)

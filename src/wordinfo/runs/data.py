@@ -1,0 +1,224 @@
+"""Reading a corpus: TSV, JSONL or plain text, one sentence a row, streamed.
+
+Rows are read lazily, so a corpus of any size costs the memory of one batch. A
+sentence's number is its position among the file's data rows (blank lines are
+not rows), which is what a run's results and its resume logic key on.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import WordinfoError
+
+FORMATS = ("tsv", "jsonl", "txt")
+TEXT_KEYS = ("text", "sentence", "sentence1", "content", "review")
+SNIFF_ROWS = 100
+
+
+@dataclass(frozen=True)
+class Row:
+    sentence: int          # 0-based position among the data rows
+    line: int              # 1-based line of the file
+    text: str
+    label: str | None
+
+
+@dataclass
+class DataSpec:
+    """Where the sentences are and which columns hold the text and the label."""
+    path: str
+    format: str                       # tsv, jsonl or txt
+    text: str | int | None            # column: 0-based number (TSV) or name (TSV with header, JSONL key)
+    label: str | int | None
+    header: bool = False
+
+    def describe(self) -> str:
+        if self.format == "txt":
+            return f"{self.path}: plain text, one sentence a line"
+        col = "key" if self.format == "jsonl" else "column"
+        label = f"{col} {self.label!r}" if self.label is not None else "none"
+        return f"{self.path}: {self.format}, text = {col} {self.text!r}, label = {label}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def open_spec(path: str | Path, fmt: str = "auto", text: str | None = None, label: str | None = None,
+              header: bool = False) -> DataSpec:
+    """Check the file and settle the format and columns (guessing them from the first rows when not given)."""
+    p = Path(path)
+    if not p.is_file():
+        raise WordinfoError(f"data file {str(p)!r} not found: give a TSV, JSONL or text file of sentences")
+    fmt = _format(p, fmt)
+    text_col, label_col = _column(text, "--text-col"), _column(label, "--label-col")
+    if fmt == "txt":
+        if text_col is not None or label_col is not None:
+            raise WordinfoError("a plain-text file has no columns: drop --text-col/--label-col or use --format tsv")
+        return DataSpec(str(p.resolve()), fmt, None, None, False)
+    if fmt == "jsonl":
+        keys = _first_json_keys(p)
+        if text_col is None:
+            text_col = next((k for k in TEXT_KEYS if k in keys), None)
+            if text_col is None:
+                raise WordinfoError(f"no text key found in {p.name} (keys: {', '.join(sorted(keys))}): "
+                                    "name it with --text-col")
+        if label is None:
+            label_col = "label" if "label" in keys else None
+        return DataSpec(str(p.resolve()), fmt, str(text_col), None if label_col is None else str(label_col), False)
+    names, sample = _tsv_sample(p, header)
+    width = max((len(r) for r in sample), default=1)
+    for name, col in (("--text-col", text_col), ("--label-col", label_col)):
+        if isinstance(col, str):
+            if not header:
+                raise WordinfoError(f"{name} {col!r} names a column but {p.name} is read without a header: "
+                                    "pass --header, or give a 0-based column number")
+            if col not in names:
+                raise WordinfoError(f"{name} {col!r} is not a column of {p.name} (columns: {', '.join(names)})")
+        elif isinstance(col, int) and not 0 <= col < width:
+            raise WordinfoError(f"{name} {col} is out of range: {p.name} has columns 0..{width - 1}")
+    if text_col is None:        # the column with the longest entries holds the text
+        means = [sum(len(r[c]) for r in sample if c < len(r)) for c in range(width)]
+        text_col = max(range(width), key=lambda c: means[c])
+        if label is None and width == 2:
+            label_col = 1 - text_col
+    spec = DataSpec(str(p.resolve()), fmt, text_col, label_col, header)
+    if header:   # store names, which survive a reordering of columns
+        spec.text = names[text_col] if isinstance(text_col, int) else text_col
+        if isinstance(label_col, int):
+            spec.label = names[label_col]
+    return spec
+
+
+def rows(spec: DataSpec) -> Iterator[Row]:
+    """The sentences of the file, in order, one at a time."""
+    reader = {"tsv": _tsv_rows, "jsonl": _jsonl_rows, "txt": _txt_rows}[spec.format]
+    n = 0
+    for line, text, label in reader(spec):
+        if not text.strip():
+            raise WordinfoError(f"line {line} of {Path(spec.path).name} has an empty text: "
+                                "remove the row or choose another --text-col")
+        yield Row(n, line, text, label)
+        n += 1
+
+
+def file_hash(path: str | Path) -> str:
+    """blake2b of the file's bytes, read in chunks."""
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return "blake2b:" + h.hexdigest()
+
+
+# ---------------------------------------------------------------- readers
+
+def _txt_rows(spec):
+    with open(spec.path, encoding="utf-8", errors="replace") as f:
+        for line_no, line in enumerate(f, start=1):
+            line = line.rstrip("\r\n")
+            if line.strip():
+                yield line_no, line.strip(), None
+
+
+def _tsv_rows(spec):
+    with open(spec.path, encoding="utf-8", errors="replace", newline="") as f:
+        reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        names = None
+        for fields in reader:
+            line_no = reader.line_num
+            if not fields or not any(v.strip() for v in fields):
+                continue
+            if spec.header and names is None:
+                names = [v.strip() for v in fields]
+                continue
+            text_i = _index(spec.text, names)
+            label_i = None if spec.label is None else _index(spec.label, names)
+            need = max(text_i, -1 if label_i is None else label_i)
+            if len(fields) <= need:
+                raise WordinfoError(f"line {line_no} of {Path(spec.path).name} has {len(fields)} column(s), "
+                                    f"column {need} is needed: fix the row or choose other columns")
+            yield line_no, fields[text_i].strip(), None if label_i is None else fields[label_i].strip()
+
+
+def _jsonl_rows(spec):
+    with open(spec.path, encoding="utf-8", errors="replace") as f:
+        for line_no, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise WordinfoError(f"line {line_no} of {Path(spec.path).name} is not JSON ({e.msg}): "
+                                    "give one JSON object per line") from None
+            if not isinstance(obj, dict) or spec.text not in obj:
+                raise WordinfoError(f"line {line_no} of {Path(spec.path).name} has no key {spec.text!r}: "
+                                    "choose the text key with --text-col")
+            label = obj.get(spec.label) if spec.label is not None else None
+            yield line_no, str(obj[spec.text]).strip(), None if label is None else str(label)
+
+
+# ---------------------------------------------------------------- helpers
+
+def _format(p: Path, fmt: str) -> str:
+    fmt = (fmt or "auto").lower()
+    if fmt == "auto":
+        suffix = p.suffix.lower().lstrip(".")
+        fmt = {"tsv": "tsv", "tab": "tsv", "jsonl": "jsonl", "ndjson": "jsonl", "txt": "txt", "text": "txt"}.get(suffix)
+        if fmt is None:
+            raise WordinfoError(f"cannot tell the format of {p.name} from its name: pass --format tsv, jsonl or txt")
+    if fmt not in FORMATS:
+        raise WordinfoError(f"unknown --format {fmt!r}: use tsv, jsonl or txt")
+    return fmt
+
+
+def _column(value, flag: str):
+    if value is None:
+        return None
+    value = str(value).strip()
+    if value.lower() == "none" and flag == "--label-col":
+        return None
+    if not value:
+        raise WordinfoError(f"{flag} is empty: give a column number or name")
+    return int(value) if value.isdigit() else value
+
+
+def _index(col, names) -> int:
+    return col if isinstance(col, int) else names.index(col)
+
+
+def _tsv_sample(p: Path, header: bool):
+    names, sample = [], []
+    with open(p, encoding="utf-8", errors="replace", newline="") as f:
+        for fields in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if not fields or not any(v.strip() for v in fields):
+                continue
+            if header and not names:
+                names = [v.strip() for v in fields]
+                continue
+            sample.append(fields)
+            if len(sample) >= SNIFF_ROWS:
+                break
+    if not sample:
+        raise WordinfoError(f"{p.name} has no data rows: give a file with one sentence per row")
+    return names, sample
+
+
+def _first_json_keys(p: Path) -> set:
+    with open(p, encoding="utf-8", errors="replace") as f:
+        for line_no, line in enumerate(f, start=1):
+            if line.strip():
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise WordinfoError(f"line {line_no} of {p.name} is not JSON ({e.msg}): "
+                                        "give one JSON object per line") from None
+                if not isinstance(obj, dict):
+                    raise WordinfoError(f"line {line_no} of {p.name} is not a JSON object: give one object per line")
+                return set(obj)
+    raise WordinfoError(f"{p.name} has no data rows: give a file with one JSON object per line")

@@ -1,0 +1,223 @@
+"""A run directory on disk: its manifest, its Parquet parts, and the lock that keeps one writer.
+
+Layout::
+
+    RUNDIR/manifest.json               what was run: model + weights hash, settings, data file + hash
+    RUNDIR/parts/part-A-B.parquet      all rows of sentences A..B (inclusive), complete or absent
+    RUNDIR/.lock                       held (flock) by the process writing the run
+
+Every file appears by an atomic rename of a finished, fsynced temporary file, so a
+process killed at any instant (``kill -9`` included) leaves only whole parts plus,
+at worst, a temporary file that the next run deletes. Which sentences are done is
+read from the part names alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import WordinfoError
+
+FORMAT = "wordinfo.run/1"
+PART = re.compile(r"^part-(\d{9})-(\d{9})\.parquet$")
+# manifest fields that must agree for a run to be resumed into the same directory
+KEYS = ("format", "wordinfo_version", "model.name", "model.fingerprint", "target", "layers", "settings",
+        "truncate", "data.hash", "data.format", "data.text", "data.label", "data.header")
+
+
+def schema():
+    """The columns of every part: one row per (sentence, layer, token)."""
+    import pyarrow as pa
+    return pa.schema([
+        ("sentence", pa.int64()), ("line", pa.int64()), ("text", pa.string()), ("label", pa.string()),
+        ("prediction", pa.int64()), ("layer", pa.int32()), ("layer_label", pa.string()),
+        ("position", pa.int32()), ("token", pa.string()), ("word_index", pa.int32()), ("word", pa.string()),
+        ("special", pa.bool_()), ("sigma", pa.float64()), ("bits", pa.float64()), ("retained_bits", pa.float64()),
+        ("word_bits", pa.float64()), ("word_retained_bits", pa.float64()), ("steps", pa.int32()),
+        ("converged", pa.bool_()),
+    ])
+
+
+def rows_from_explanation(exp, sentences=None, lines=None, labels=None, predictions=None):
+    """An Explanation as a table of the run schema (values from the Explanation's own conversions)."""
+    import pyarrow as pa
+    n = len(exp)
+    sentences = list(range(n)) if sentences is None else list(sentences)
+    lines = [None] * n if lines is None else list(lines)
+    labels = [None] * n if labels is None else list(labels)
+    predictions = [None] * n if predictions is None else list(predictions)
+    df = exp.to_dataframe()
+    extra = {k: [] for k in ("word_bits", "word_retained_bits", "steps", "converged")}
+    per_sentence = {k: [] for k in ("sentence", "line", "text", "label", "prediction")}
+    for i, wm in enumerate(exp.word_maps):
+        wbits, wkept = exp.word_values("bits", i), exp.word_values("retained_bits", i)
+        tw = np.asarray(wm.token_word)
+        count = len(exp.layers) * len(wm.tokens)
+        extra["word_bits"].append(wbits[:, tw].ravel())
+        extra["word_retained_bits"].append(wkept[:, tw].ravel())
+        steps = exp.steps[i] if exp.steps else np.zeros(len(exp.layers))
+        conv = exp.converged[i] if exp.converged else np.zeros(len(exp.layers), bool)
+        extra["steps"].append(np.repeat(np.asarray(steps, dtype=np.int64), len(wm.tokens)))
+        extra["converged"].append(np.repeat(np.asarray(conv, dtype=bool), len(wm.tokens)))
+        for key, value in (("sentence", sentences[i]), ("line", lines[i]), ("text", exp.texts[i]),
+                           ("label", labels[i]), ("prediction", predictions[i])):
+            per_sentence[key].extend([value] * count)
+    layer_label = df["layer"].astype(str).tolist()
+    columns = {
+        **per_sentence,
+        "layer": [int(v) if v.isdigit() else None for v in layer_label], "layer_label": layer_label,
+        "position": df["position"].tolist(), "token": df["token"].tolist(), "word_index": df["word_index"].tolist(),
+        "word": df["word"].tolist(), "special": df["special"].astype(bool).tolist(),
+        "sigma": df["sigma"].to_numpy(float), "bits": df["bits"].to_numpy(float),
+        "retained_bits": df["retained_bits"].to_numpy(float),
+        **{k: np.concatenate(v) if v else np.array([]) for k, v in extra.items()},
+    }
+    return pa.table(columns, schema=schema())
+
+
+# ---------------------------------------------------------------- files
+
+def write_atomic(path: Path, write) -> None:
+    """Write ``path`` through ``write(tmp_path)``, fsync, then rename: readers see all of it or nothing."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    _fsync_dir(path.parent)
+
+
+def write_json(path: Path, data: dict) -> None:
+    write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n"))
+
+
+def write_part(rundir: Path, table, first: int, last: int) -> Path:
+    import pyarrow.parquet as pq
+    path = parts_dir(rundir) / f"part-{first:09d}-{last:09d}.parquet"
+    write_atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+    return path
+
+
+def parts_dir(rundir: Path) -> Path:
+    return Path(rundir) / "parts"
+
+
+def part_files(rundir: Path) -> list[Path]:
+    """Finished parts in sentence order (temporary files are never listed)."""
+    d = parts_dir(rundir)
+    if not d.is_dir():
+        return []
+    return sorted(p for p in d.iterdir() if PART.match(p.name))
+
+
+def done_ranges(rundir: Path) -> list[tuple[int, int]]:
+    """The inclusive sentence ranges already written, read from the part names."""
+    return [(int(m.group(1)), int(m.group(2))) for m in (PART.match(p.name) for p in part_files(rundir))]
+
+
+def remove_leftovers(rundir: Path) -> int:
+    """Delete temporary files a killed writer left behind; returns how many."""
+    d = parts_dir(rundir)
+    stale = [p for p in d.iterdir() if p.name.endswith(".tmp")] if d.is_dir() else []
+    stale += [p for p in Path(rundir).glob(".*.tmp")]
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return len(stale)
+
+
+def _fsync_dir(d: Path) -> None:
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------- manifest
+
+def read_manifest(rundir: Path) -> dict:
+    path = Path(rundir) / "manifest.json"
+    if not path.is_file():
+        raise WordinfoError(f"{str(rundir)!r} is not a wordinfo run (no manifest.json): "
+                            "give a directory written by `wordinfo run`")
+    try:
+        manifest = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise WordinfoError(f"{path} is not valid JSON ({e.msg}): restore it or start a new run directory") from None
+    if manifest.get("format") != FORMAT:
+        raise WordinfoError(f"{path} is not a {FORMAT} manifest: give a directory written by `wordinfo run`")
+    return manifest
+
+
+def differences(old: dict, new: dict) -> list[str]:
+    """The manifest fields (of KEYS) on which two runs disagree, as 'field: old -> new'."""
+    out = []
+    same_weights = _get(old, "model.fingerprint") is not None and _get(old, "model.fingerprint") == _get(
+        new, "model.fingerprint")
+    for key in KEYS:
+        if key == "model.name" and same_weights:      # the same weights, loaded from another path: fine
+            continue
+        a, b = _get(old, key), _get(new, key)
+        if key == "settings" and isinstance(a, dict) and isinstance(b, dict):
+            out += [f"settings.{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b))
+                    if a.get(k) != b.get(k)]
+        elif a != b:
+            out.append(f"{key}: {_short(a)} -> {_short(b)}")
+    return out
+
+
+def _get(d: dict, dotted: str):
+    for part in dotted.split("."):
+        d = d.get(part) if isinstance(d, dict) else None
+    return d
+
+
+def _short(v) -> str:
+    s = repr(v)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+class Lock:
+    """An exclusive flock on RUNDIR/.lock: two processes never write one run (released even on kill -9)."""
+
+    def __init__(self, rundir: Path):
+        self.path = Path(rundir) / ".lock"
+        self.fd = None
+
+    def __enter__(self):
+        import fcntl
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.fd)
+            self.fd = None
+            raise WordinfoError(f"another wordinfo run is writing to {str(self.path.parent)!r}: "
+                                "wait for it to finish or stop it first") from None
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, f"{os.getpid()}\n".encode())
+        return self
+
+    def __exit__(self, *exc):
+        import fcntl
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
