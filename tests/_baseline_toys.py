@@ -42,6 +42,10 @@ class ToyEncoder:
     def width(self):
         return self.table.shape[1]
 
+    @property
+    def device(self):
+        return self.table.device
+
     def default_scale(self):
         return 10 * float(self.table.std())
 

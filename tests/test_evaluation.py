@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 import torch
+from _baseline_toys import LinearToy, ReverseToy, ToyEncoder
 from typer.testing import CliRunner
 
-from _baseline_toys import LinearToy, ReverseToy, ToyEncoder
 from wordinfo.baselines import Context, make_methods
 from wordinfo.errors import WordinfoError
 from wordinfo.evaluation import evaluate, read_texts
@@ -147,6 +147,8 @@ def test_cli_evaluate_writes_table_csv_json_and_figures(classifier_dir, tmp_path
     (["--data", "/nonexistent.tsv"], "not found"),
     (["--methods", "gradcam"], "unknown method"),
     (["--seeds", "0"], "--seeds"),
+    (["--part", "2"], "--part takes I/K"),
+    (["--threads", "0"], "--threads"),
 ])
 def test_cli_evaluate_bad_input_is_one_line(classifier_dir, tmp_path, args, fragment):
     from wordinfo.cli import app
@@ -158,3 +160,37 @@ def test_cli_evaluate_bad_input_is_one_line(classifier_dir, tmp_path, args, frag
     assert result.exit_code == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and fragment in lines[0]
+
+
+def test_parts_and_resumption_give_the_one_shot_results(tmp_path):
+    """Two parts, then a merging run, equal one run; a finished folder is read back, never redone; another
+    evaluation's folder is refused."""
+    enc = ToyEncoder(LinearToy(width=6), width=6)
+    targets = enc.targets("all", "tokens") + enc.targets(None, "logits")
+    kwargs = {"methods": "erasure,saliency,random", "seeds": 2, "seed_sentences": 2}
+    whole = evaluate(Context(enc, targets, TEXTS), TEXTS, out=tmp_path / "whole", **kwargs)
+    for i in (1, 2):
+        part = evaluate(Context(enc, targets, TEXTS), TEXTS, out=tmp_path / "parts", part=(i, 2), **kwargs)
+        assert part["settings"]["complete"] == (i == 2)
+    records = sorted(p.name for p in (tmp_path / "parts" / "records").glob("*.jsonl"))
+    assert records == ["part-1-of-2.jsonl", "part-2-of-2.jsonl"]
+    merged = evaluate(Context(enc, targets, TEXTS), TEXTS, out=tmp_path / "parts", **kwargs)
+    for name in ("erasure", "saliency", "random"):
+        a, b = whole["methods"][name], merged["methods"][name]
+        for key in ("deletion_aopc", "insertion_aopc", "comprehensiveness_mean"):
+            assert a["faithfulness"][key] == pytest.approx(b["faithfulness"][key]), (name, key)
+        assert a["layer_coherency"]["mean"] == pytest.approx(b["layer_coherency"]["mean"], nan_ok=True)
+    assert merged["methods"]["random"]["seed_coherency"]["sentences"] == 2
+    assert merged["settings"]["sentences"] == len(TEXTS) and (tmp_path / "parts" / "results.json").is_file()
+    lines = (tmp_path / "whole" / "records" / "all.jsonl").read_text().count("\n")
+    evaluate(Context(enc, targets, TEXTS), TEXTS, out=tmp_path / "whole", **kwargs)
+    assert (tmp_path / "whole" / "records" / "all.jsonl").read_text().count("\n") == lines == len(TEXTS)
+    short = evaluate(Context(enc, targets, TEXTS), TEXTS, out=tmp_path / "short", time_limit=0, **kwargs)
+    assert short["settings"]["sentences"] == 1 and not short["settings"]["complete"]
+    assert (tmp_path / "short" / "results.json").is_file()
+    resumed = evaluate(Context(enc, targets, TEXTS), TEXTS, out=tmp_path / "short", **kwargs)
+    assert resumed["settings"]["complete"] and resumed["methods"]["erasure"]["faithfulness"]["sentences"] == len(TEXTS)
+    with pytest.raises(WordinfoError, match="another evaluation"):
+        evaluate(Context(enc, targets, TEXTS), TEXTS, out=tmp_path / "whole", methods="erasure")
+    with pytest.raises(WordinfoError, match="I/K"):
+        evaluate(Context(enc, targets, TEXTS), TEXTS, out=tmp_path / "x", part=(3, 2), **kwargs)

@@ -18,22 +18,27 @@ from wordinfo.cli import app
 from wordinfo.models.checkpoint import build, load_native, save
 from wordinfo.models.native import NativeEncoder
 from wordinfo.training.data import read_tsv, split_validation
-from wordinfo.training.reverse import ReverseTask, build_tokenizer, ground_truth, reverse_text
+from wordinfo.training.reverse import (
+    ReverseTask,
+    build_tokenizer,
+    ground_truth,
+    reverse_text,
+)
 
 FAST = {"max_groups": 2, "max_steps": 10}
 TEXTS = ["an unbelievably good film", "a long , dull and rather pointless film with a few good moments"]
 REV = ["3 1 4 1 5", "9 2 6 5 3 5 8"]
 
 TINY = {
-    ("classifier", "transformer"): dict(vocab_size=30522, embedding_dim=16, dim=16, heads=2, ff=32, layers=2,
-                                        num_labels=2, pad_id=0, max_length=64, pool="mean"),
-    ("classifier", "lstm"): dict(vocab_size=30522, embedding_dim=16, hidden=8, layers=2, bidirectional=True,
-                                 num_labels=2, pad_id=0, pool="max"),
-    ("classifier", "cnn"): dict(vocab_size=30522, embedding_dim=16, channels=8, layers=3, num_labels=2, pad_id=0,
-                                pool="max"),
-    ("seq2seq", "lstm"): dict(vocab_size=14, embedding_dim=8, hidden=8, layers=1, pad_id=0, max_steps=16),
-    ("seq2seq", "transformer"): dict(vocab_size=14, embedding_dim=8, dim=8, heads=2, ff=16, layers=1,
-                                     decoder_layers=2, pad_id=0, max_length=20, max_steps=16),
+    ("classifier", "transformer"): {"vocab_size": 30522, "embedding_dim": 16, "dim": 16, "heads": 2, "ff": 32,
+                                    "layers": 2, "num_labels": 2, "pad_id": 0, "max_length": 64, "pool": "mean"},
+    ("classifier", "lstm"): {"vocab_size": 30522, "embedding_dim": 16, "hidden": 8, "layers": 2, "bidirectional": True,
+                             "num_labels": 2, "pad_id": 0, "pool": "max"},
+    ("classifier", "cnn"): {"vocab_size": 30522, "embedding_dim": 16, "channels": 8, "layers": 3, "num_labels": 2,
+                            "pad_id": 0, "pool": "max"},
+    ("seq2seq", "lstm"): {"vocab_size": 14, "embedding_dim": 8, "hidden": 8, "layers": 1, "pad_id": 0, "max_steps": 16},
+    ("seq2seq", "transformer"): {"vocab_size": 14, "embedding_dim": 8, "dim": 8, "heads": 2, "ff": 16, "layers": 1,
+                                 "decoder_layers": 2, "pad_id": 0, "max_length": 20, "max_steps": 16},
 }
 KEYS = sorted(TINY)
 
@@ -241,6 +246,27 @@ def test_bad_targets_are_one_line_errors(key, target, fragment, checkpoints):
     assert fragment in _error(wordinfo.explain, texts_for(key)[0], str(path), target=target, **FAST)
 
 
+def test_native_adapter_shares_the_encoder_base(checkpoints):
+    """Bound, fingerprint and frozen weights come from the base both adapters share."""
+    from wordinfo.models.encoder import Encoder
+    from wordinfo.models.huggingface import HuggingFaceEncoder
+    assert issubclass(HuggingFaceEncoder, Encoder)
+    model, path = checkpoints[("classifier", "lstm")]
+    enc = NativeEncoder(model, wordinfo.load_model(path)[1], "tiny")
+    assert isinstance(enc, Encoder) and enc.width == TINY[("classifier", "lstm")]["embedding_dim"]
+    assert enc.default_scale() == pytest.approx(10 * float(model.embedding.weight.detach().std()))
+    before, flags = enc.fingerprint(), [p.requires_grad for p in model.parameters()]
+    with enc.frozen():
+        assert not any(p.requires_grad for p in model.parameters())
+    assert [p.requires_grad for p in model.parameters()] == flags and enc.fingerprint() == before
+    saved = model.embedding.weight[1, 0].item()
+    with torch.no_grad():
+        model.embedding.weight[1, 0] = saved + 1.0
+        changed = enc.fingerprint()
+        model.embedding.weight[1, 0] = saved
+    assert changed != before
+
+
 def test_unknown_word_of_a_closed_vocabulary(checkpoints):
     path = checkpoints[("seq2seq", "lstm")][1]
     msg = _error(wordinfo.explain, "3 1 42", str(path), target="decoder:1", **FAST)
@@ -334,6 +360,15 @@ def test_cli_train_errors(args, fragment, tmp_path):
     assert_clean_error(invoke("train", *args, "--out", tmp_path / "m", "--quiet"), fragment)
 
 
+def test_default_recipe_is_the_tasks_own_else_the_archs():
+    from wordinfo.training.train import RECIPES, default_recipe
+    assert default_recipe("cola", "bert") is RECIPES["cola-bert"]
+    assert default_recipe("sst2", "bert") is RECIPES["bert"]
+    assert default_recipe("reverse", "lstm") is RECIPES["reverse-lstm"]
+    assert default_recipe("cola", "lstm") is RECIPES["lstm"]
+    assert RECIPES["cola-bert"].epochs > RECIPES["bert"].epochs
+
+
 def test_cli_train_bad_tsv(tmp_path):
     bad = tmp_path / "bad.tsv"
     bad.write_text("1\tfine\n2\tweird label\n")
@@ -346,10 +381,10 @@ def test_tiny_reverse_model_learns_and_explains_the_right_word(tmp_path):
     """Trained for seconds, the LSTM encoder-decoder reverses; its decoder state at step j keeps word n-j+1 most."""
     from wordinfo.training.train import train
     report = train("reverse", "lstm", tmp_path / "rev", seed=0, progress=False, log=lambda m: None,
-                   model=dict(embedding_dim=16, hidden=32, layers=1, dropout=0.0),
-                   reverse=dict(vocab_size=8, min_length=4, max_length=6, train_size=3000, val_size=200,
-                                test_size=300),
-                   recipe=dict(epochs=12, batch_size=32, lr=1e-2, patience=3))
+                   model={"embedding_dim": 16, "hidden": 32, "layers": 1, "dropout": 0.0},
+                   reverse={"vocab_size": 8, "min_length": 4, "max_length": 6, "train_size": 3000, "val_size": 200,
+                            "test_size": 300},
+                   recipe={"epochs": 12, "batch_size": 32, "lr": 1e-2, "patience": 3})
     assert report["test"] >= 0.9, report
     text = "5 2 7 0 3"
     n = 5

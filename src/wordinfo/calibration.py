@@ -73,8 +73,8 @@ def _compute(encoder, targets, sentences):
     sums, squares = [0.0] * len(targets), [0.0] * len(targets)
     for start in range(0, len(sentences), BATCH):
         enc = encoder.tokenize(sentences[start:start + BATCH], truncate=True)
-        mask = enc["attention_mask"].bool()
-        x = encoder.embed(enc["input_ids"])
+        mask = enc["attention_mask"].bool().to(encoder.device)
+        x = encoder.embed(enc["input_ids"].to(encoder.device))
         for j, (t, out) in enumerate(zip(targets, encoder.clean_outputs(x, mask, targets))):
             rows = out[mask] if t.kind == "tokens" else out            # tokens pooled over positions
             rows = rows.double()
@@ -87,5 +87,5 @@ def _compute(encoder, targets, sentences):
         var = (squares[j] / total[j] - mean.pow(2)).clamp_min(0) * total[j] / max(total[j] - 1, 1)
         std = var.sqrt().float()
         check_finite(f"the model's output at {t.kind} {t.label} on the calibration sample", std)
-        result[_key(t)] = std.clamp_min(1e-3 * float(std.mean()) + 1e-12)   # constant features: floored
+        result[_key(t)] = std.clamp_min(1e-3 * float(std.mean()) + 1e-12).cpu()   # constant features: floored
     return result

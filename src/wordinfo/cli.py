@@ -43,6 +43,7 @@ def explain(
     seed: int = typer.Option(0, help="Seed of the noise."),
     solver: str = typer.Option("default", help="default, fast (interactive), or paper (the authors' algorithm, slow)."),
     dtype: str = typer.Option("auto", help="Noisy passes in auto (bfloat16 where fast), float32 or bfloat16."),
+    device: str = typer.Option("cpu", help="cpu, cuda (cuda:N) or auto (the GPU when there is one)."),
 ) -> None:
     """Explain every layer of a model for one sentence."""
     try:
@@ -53,7 +54,7 @@ def explain(
         import wordinfo
         exp = wordinfo.explain(text, model=model, layers=layers, target=target,
                                calibration=str(calibrate) if calibrate else None, lam=lam, scale=scale, seed=seed,
-                               solver=solver, truncate=truncate, dtype=dtype,
+                               solver=solver, truncate=truncate, dtype=dtype, device=device,
                                progress=sys.stderr.isatty() or not json_out)
     except WordinfoError as e:
         typer.echo(f"error: {e}", err=True)
@@ -77,12 +78,17 @@ def bench(
     paper_steps: Optional[int] = typer.Option(None, help="Steps of the paper solver (default 5000; 300 quick)."),
     sentences: Optional[int] = typer.Option(None, help="Sentences in case B (default 64; 8 quick)."),
     batch_size: int = typer.Option(1, help="Sentences per solver call in case B."),
+    device: str = typer.Option("cpu", help="cpu, cuda (cuda:N) or auto (the GPU when there is one)."),
+    skip_scaling: bool = typer.Option(False, help="Leave out the scaling sweep (a short run on a borrowed GPU)."),
+    reference_sentences: Optional[int] = typer.Option(None, help="Case-B sentences the paper solver fits, scaled up "
+                                                      "(default 3; 1 quick)."),
 ) -> None:
     """Time the default and fast solvers against the authors' algorithm, side by side (cases A, B, scaling)."""
     try:
         from .bench import bench as run_bench
         run_bench(quick=quick, data=str(data) if data else None, out=out, figure=png, paper_steps=paper_steps,
-                  sentences=sentences, batch_size=batch_size, log=typer.echo)
+                  sentences=sentences, batch_size=batch_size, device=device, skip_scaling=skip_scaling,
+                  reference_sentences=reference_sentences, log=typer.echo)
     except WordinfoError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
@@ -248,22 +254,45 @@ def evaluate(
     seed_sentences: int = typer.Option(50, help="Sentences that get the extra seeds."),
     solver: str = typer.Option("default", help="wordinfo's solver: default or fast."),
     ig_steps: int = typer.Option(20, help="Integrated gradients: integration points."),
+    part: Optional[str] = typer.Option(None, help="'I/K': explain only every K-th sentence from the I-th "
+                                       "(one share of the work); a run without --part on the same --out merges."),
+    threads: Optional[int] = typer.Option(None, help="CPU threads (default: PyTorch's; 1 on a busy machine)."),
+    time_limit: Optional[float] = typer.Option(None, help="Seconds after which no new sentence starts; results "
+                                               "cover the sentences done, the same command again continues."),
     quiet: bool = typer.Option(False, help="No progress bar."),
 ) -> None:
     """Compare wordinfo with Captum baselines and the information bottleneck: faithfulness, coherency,
-    ground truth (reverse task) and cost; prints a table, writes CSV, JSON and figures."""
+    ground truth (reverse task) and cost; prints a table, writes CSV, JSON and figures. Finished
+    sentences are kept under OUT/records: the same command again resumes after a stop."""
     try:
         from .evaluation import evaluate as run_evaluation
         from .evaluation.report import print_table
+        if threads is not None:
+            import torch
+            if threads < 1:
+                raise WordinfoError(f"--threads must be at least 1, got {threads}")
+            torch.set_num_threads(threads)
+        share = _part(part) if part is not None else None
         folder = out or Path("runs/eval") / Path(model.rstrip("/")).name
         results = run_evaluation(model, data, methods=methods, n=n, layers=layers, seeds=seeds,
                                  seed_sentences=seed_sentences, out=folder, solver=solver, ig_steps=ig_steps,
-                                 progress=not quiet, log=lambda msg: typer.echo(msg, err=True))
+                                 part=share, time_limit=time_limit, progress=not quiet, log=lambda msg: typer.echo(msg, err=True))
     except WordinfoError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
+    if share is not None and not results["settings"]["complete"]:
+        typer.echo(f"part {part} written to {folder}/records")
+        return
     print_table(results)
     typer.echo(f"results.json, results.csv, results.md, scores.json and figures written to {folder}")
+
+
+def _part(text: str) -> tuple[int, int]:
+    try:
+        i, k = (int(v) for v in text.split("/"))
+    except ValueError:
+        raise WordinfoError(f"--part takes I/K (e.g. 2/8), got {text!r}") from None
+    return i, k
 
 
 def _command_line(ctx: typer.Context) -> str:

@@ -122,7 +122,7 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
     problem = Problem(forward=forward, x=x, mask=mask, clean=[clean], feature_std=[fs], element_mask=[em],
                       lam=lam, scale=scale, seed=seed, compute_dtype=compute_dtype(dtype, x.device))
     result = run_solver(problem, solver, progress=progress, **solver_options)
-    sigma = result.sigma(scale)[0].masked_fill(~mask, float("nan")).numpy()
+    sigma = result.sigma(scale)[0].masked_fill(~mask.cpu(), float("nan")).numpy()
     settings = {"lam": lam, "scale": scale, "seed": seed, "solver": solver,
                 "feature_std": "given" if feature_std is not None else "mean-square fallback",
                 **result.info}
@@ -137,22 +137,31 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
 def run_solver(problem: Problem, solver: str, progress: bool | str | Callable = False, **options):
     """Run a named solver, with a progress bar (or a ``progress(step, remaining)`` callback) when asked.
 
-    Unknown solver names and options are a clear error."""
+    The result comes back on the CPU wherever the problem lives. Unknown solver names and
+    options are a clear error."""
     from .solvers import SOLVERS
 
     check_solver(solver, options)
     fn = SOLVERS[solver]
     if not progress:
-        return fn(problem, **options)
+        return fn(problem, **options).cpu()
     if callable(progress):
-        return fn(problem, progress=progress, **options)
+        return fn(problem, progress=progress, **options).cpu()
     from tqdm.auto import tqdm
     desc = progress if isinstance(progress, str) else f"wordinfo ({solver} solver)"
     with tqdm(desc=desc, unit="step" if solver == "default" else "fit", leave=False) as bar:
         def tick(done, remaining):
             bar.n = done
             bar.set_postfix(left=remaining, refresh=True)
-        return fn(problem, progress=tick, **options)
+        return fn(problem, progress=tick, **options).cpu()
+
+
+def solver_defaults(solver: str) -> dict:
+    """The options a solver takes and their default values (progress callbacks aside)."""
+    from .solvers import SOLVERS
+
+    params = inspect.signature(SOLVERS[solver]).parameters.values()
+    return {p.name: p.default for p in params if p.name not in ("problem", "progress")}
 
 
 def check_solver(solver: str, options: dict) -> None:
@@ -161,7 +170,7 @@ def check_solver(solver: str, options: dict) -> None:
 
     if solver not in SOLVERS:
         raise WordinfoError(f"unknown solver {solver!r}: use one of {', '.join(SOLVERS)}")
-    allowed = set(inspect.signature(SOLVERS[solver]).parameters) - {"problem", "progress"}
+    allowed = set(solver_defaults(solver))
     unknown = set(options) - allowed
     if unknown:
         raise WordinfoError(f"unknown option(s) {sorted(unknown)} for solver {solver!r}: "

@@ -8,17 +8,18 @@ from typing import Sequence
 import torch
 
 from ._checks import check_finite, check_positive
+from ._utils import release_memory
 from .errors import WordinfoError
 from .explanation import Explanation
 from .objective import fallback_feature_std
-from .problem import Problem, compute_dtype
+from .problem import Problem, compute_dtype, resolve_device
 from .words import word_map
 
 
 def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all", target: str = "tokens", *,
             lam: float = 0.1, scale: float | None = None, calibration: str | None = None, seed: int = 0,
             solver: str = "default", batch_size: int = 1, truncate: bool = False, progress: bool = False,
-            dtype: str = "auto", **solver_options) -> Explanation:
+            dtype: str = "auto", device: str | None = None, **solver_options) -> Explanation:
     """How much each layer keeps of each word of ``texts``.
 
     ``model`` is None (the bundled MiniLM-L6), a local directory, or a loaded
@@ -33,12 +34,14 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     (``benchmarks/bench_batching.py``); larger batches pay off on a GPU. The noisy passes run
     in ``dtype``: 'auto' takes bfloat16 matrix products where the hardware is fast at them
     (answers agree with float32 within sampling error: docs/performance.md), 'float32' never.
+    ``device`` ('cpu', 'cuda', 'auto' = the GPU when there is one) moves the model there
+    first; None leaves it where it is (a model loaded from a path starts on the CPU).
     """
     texts = [texts] if isinstance(texts, str) else list(texts)
     if not texts:
         raise WordinfoError("no text given: pass a string or a list of strings")
     job = prepare(model, tokenizer, layers, target, lam=lam, scale=scale, calibration=calibration, seed=seed,
-                  solver=solver, truncate=truncate, dtype=dtype, **solver_options)
+                  solver=solver, truncate=truncate, dtype=dtype, device=device, **solver_options)
     for t in texts:
         job.encoder.tokenize([t], truncate=truncate)             # fail early, before any long work
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))    # similar lengths share a batch
@@ -61,15 +64,16 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
 
 def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *, lam: float = 0.1,
             scale: float | None = None, calibration: str | None = None, seed: int = 0, solver: str = "default",
-            truncate: bool = False, dtype: str = "auto", **solver_options) -> "Job":
+            truncate: bool = False, dtype: str = "auto", device: str | None = None,
+            **solver_options) -> "Job":
     """Load and check everything ``explain`` needs (model, targets, sigma_S), once for many batches."""
     from .calibration import feature_stds, read_sentences
-    from .estimator import check_solver
+    from .estimator import check_solver, solver_defaults
     from .models.checkpoint import load as load_pretrained      # native checkpoints, HF directories, 'minilm'
     from .models.native import encoder_for
 
     check_solver(solver, solver_options)
-    noisy_dtype = compute_dtype(dtype)
+    where = resolve_device(device)
     if model is None or isinstance(model, str):
         if tokenizer is not None and model is None:
             raise WordinfoError("a tokenizer was given without its model: pass model= too")
@@ -78,7 +82,11 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
         if tokenizer is None:
             raise WordinfoError("a model object needs its tokenizer: explain(texts, model, tokenizer)")
         name = getattr(getattr(model, "config", None), "name_or_path", None) or type(model).__name__
+    if where is not None:
+        model = model.to(where)
     encoder = encoder_for(model, tokenizer, name)
+    where = encoder.device
+    noisy_dtype = compute_dtype(dtype, where)
     calibration = calibration or getattr(encoder, "calibration_file", None)   # a checkpoint's own sample
     targets = encoder.targets(layers, target)
     lam = check_positive("lam", lam)
@@ -86,11 +94,13 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
     use_fallback = isinstance(calibration, str) and calibration.lower() == "none"
     with encoder.frozen():
         stds = None if use_fallback else feature_stds(encoder, targets, read_sentences(calibration))
+    stds = None if stds is None else [s.to(where) for s in stds]
     settings = {"lam": lam, "scale": scale, "seed": seed, "solver": solver,
                 "input": getattr(encoder, "input_name", "embedding block output"),
                 "feature_std": "none (per-sentence mean square)" if use_fallback else
                 f"calibration sample ({calibration or 'bundled, 60 sentences'})",
-                "dtype": str(noisy_dtype or torch.float32).replace("torch.", ""), **solver_options}
+                "dtype": str(noisy_dtype or torch.float32).replace("torch.", ""), "device": str(where),
+                **solver_defaults(solver), **solver_options}     # every option in force, so a resumed run can check
     return Job(encoder, targets, stds, lam, scale, seed, solver, truncate, solver_options, settings, noisy_dtype)
 
 
@@ -109,12 +119,16 @@ class Job:
     settings: dict
     compute_dtype: object = None        # dtype of the noisy passes (None: float32)
 
+    @property
+    def device(self) -> torch.device:
+        return self.encoder.device
+
     def problem(self, texts: list[str]):
         """The solver's view of a batch of texts, and the tokenizer's encoding of it."""
         encoder, targets = self.encoder, self.targets
         enc = encoder.tokenize(texts, truncate=self.truncate)
-        mask = enc["attention_mask"].bool()
-        x = encoder.embed(enc["input_ids"])
+        mask = enc["attention_mask"].bool().to(self.device)
+        x = encoder.embed(enc["input_ids"].to(self.device))
         clean = encoder.clean_outputs(x, mask, targets)
         for t, out in zip(targets, clean):
             check_finite(f"the model's output at layer {t.label}", out[mask] if t.kind == "tokens" else out)
@@ -140,12 +154,14 @@ class Job:
 
         if solver is None:
             solver, options = self.solver, {**self.options, **options}
-        return run_solver(problem, solver, progress=tick if bar is not None else False, **options)
+        result = run_solver(problem, solver, progress=tick if bar is not None else False, **options)
+        release_memory()            # so that a long stream of sentences does not grow the heap
+        return result
 
     def run(self, texts: list[str], bar=None) -> list[tuple]:
         """Explain a batch: per text, its word map, sigma [targets, tokens], steps and converged flags."""
         problem, enc = self.problem(texts)
-        mask = problem.mask
+        mask = problem.mask.cpu()
         result = self.solve(problem, bar)
         out = []
         for b in range(len(texts)):

@@ -75,6 +75,22 @@ def compute_dtype(name: str, device: torch.device | str = "cpu") -> torch.dtype 
     return torch.bfloat16 if device.type == "cpu" and fast_bf16 else None
 
 
+def resolve_device(name: str | torch.device | None) -> torch.device | None:
+    """Where to explain: None keeps the model where it is, 'auto' is the GPU when there is one."""
+    from .errors import WordinfoError
+    if name is None or isinstance(name, torch.device):
+        return name
+    if str(name).lower() == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise WordinfoError(f"unknown device {name!r}: use auto, cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise WordinfoError(f"device {name!r} asked for but this PyTorch sees no GPU: use --device cpu")
+    return device
+
+
 # forward(xs [T', N, n, K], mask [N, n], targets [T']) -> T' outputs, each [N, ...]
 MultiForward = Callable[[torch.Tensor, torch.Tensor, Sequence[int]], list]
 
@@ -109,7 +125,7 @@ class Problem:
         shape = self.clean[target][items].shape
         em = self.element_mask[target]
         if em is None:
-            return torch.full((len(items),), float(shape[1:].numel()))
+            return torch.full((len(items),), float(shape[1:].numel()), device=self.x.device)
         return torch.broadcast_to(em[items], shape).reshape(len(items), -1).sum(-1).float()
 
     def _chunks(self, n_items: int, copies_per_item: int) -> list[slice]:
@@ -167,7 +183,7 @@ class Problem:
         p = group_size(int(self.mask[items].sum(-1).max()))
         out = torch.zeros(len(items), groups, p, n, k, dtype=self.x.dtype)
         for j, b in enumerate(items.tolist()):
-            valid = self.mask[b]
+            valid = self.mask[b].cpu()          # the noise is drawn on the CPU (seeded), then moved
             nv = int(valid.sum())
             own = group_size(nv)
             # a shorter sentence repeats its own group to fill the batch's group size, so its
@@ -233,7 +249,7 @@ class Problem:
         mask = self.mask[items].repeat_interleave(probes, dim=0)
         with self._autocast():
             outputs = [out.to(self.x.dtype) for out in self.forward(xs, mask, t_all)]
-        gens = [torch.Generator().manual_seed(int(s)) for s in self.item_seeds(stream)[items]]
+        gens = [torch.Generator().manual_seed(int(s)) for s in self.item_seeds(stream)[items.cpu()]]
         total = 0.0
         for t, out in zip(t_all, outputs):
             # Rademacher probes drawn per item, so an item's estimate does not depend on its batch.

@@ -201,7 +201,7 @@ def summarize(sources, value: str = "kept", top: int = 10, min_count: int = 5, f
 
 def layer_table(ws, value="kept", **_):
     """Mean per word by layer; one column per run when there are several."""
-    df = ws.query(f"""
+    df = ws.query("""
         SELECT run, layer_label AS layer, any_value(layer) AS l, count(*) AS words,
                avg(bits) AS bits, avg(kept) AS kept
         FROM words GROUP BY run, layer_label ORDER BY l NULLS LAST, layer, run""")

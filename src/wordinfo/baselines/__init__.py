@@ -12,20 +12,36 @@ from __future__ import annotations
 from .attention import Attention, AttentionRollout
 from .base import Context, Method, Scores, Sentence, is_prediction, to_words
 from .erasure import Erasure
+from .gradients import InputXGradient, Saliency
 from .information_bottleneck import InformationBottleneck
-from .input_x_gradient import InputXGradient
 from .integrated_gradients import IntegratedGradients
 from .lrp import LRP
 from .measure import Wordinfo
 from .random_scores import Random
-from .saliency import Saliency
 
 METHODS = {m.name: m for m in (Wordinfo, Saliency, InputXGradient, IntegratedGradients, LRP, Erasure, Attention,
                                AttentionRollout, InformationBottleneck, Random)}
 
-__all__ = ["METHODS", "Attention", "AttentionRollout", "Context", "Erasure", "InformationBottleneck",
-           "InputXGradient", "IntegratedGradients", "LRP", "Method", "Random", "Saliency", "Scores", "Sentence",
-           "Wordinfo", "is_prediction", "make_methods", "to_words"]
+__all__ = [
+    "LRP",
+    "METHODS",
+    "Attention",
+    "AttentionRollout",
+    "Context",
+    "Erasure",
+    "InformationBottleneck",
+    "InputXGradient",
+    "IntegratedGradients",
+    "Method",
+    "Random",
+    "Saliency",
+    "Scores",
+    "Sentence",
+    "Wordinfo",
+    "is_prediction",
+    "make_methods",
+    "to_words",
+]
 
 
 def make_methods(names="all", **options) -> list[Method]:

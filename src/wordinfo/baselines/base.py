@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -90,14 +90,14 @@ class Context:
         frozen = getattr(self.encoder, "frozen", None)
         return frozen() if frozen is not None else contextlib.nullcontext()
 
-    def targets_for(self, sentence: "Sentence") -> list:
+    def targets_for(self, sentence: Sentence) -> list:
         """Every target of one sentence: the model's, then one per output step (sequence-to-sequence)."""
         if self.step_kind is None:
             return list(self.targets)
         steps = [t for j in range(1, len(sentence.words) + 1) for t in self.encoder.targets(None, f"{self.step_kind}:{j}")]
         return self.targets + steps
 
-    def truth(self, sentence: "Sentence", target) -> int | None:
+    def truth(self, sentence: Sentence, target) -> int | None:
         """The word (index into ``sentence.words``) output step ``J`` copies on the reverse task: ``n - J``."""
         index = getattr(target, "index", None)
         if self.step_kind is None or index is None or not str(target.kind).startswith(self.step_kind):
@@ -156,7 +156,7 @@ class Context:
 class Scores:
     """One method's word scores for one sentence: ``values[t, j]`` for target ``t`` and real word ``j``."""
     values: np.ndarray           # [targets, words]; NaN where the method does not apply
-    seconds: float
+    seconds: float               # wall time; info['cpu_seconds']: the process's CPU time (all its threads)
     info: dict = field(default_factory=dict)
 
 
@@ -183,7 +183,7 @@ class Method:
         targets = ctx.targets_for(sentence)
         chosen = [t for t in targets if self.unsupported(ctx, t) is None]
         values = np.full((len(targets), len(sentence.words)), np.nan)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if chosen:
             torch.manual_seed(seed)
             with ctx.frozen():
@@ -191,7 +191,8 @@ class Method:
             words = to_words(sentence, tokens, self.token_level)
             for row, t in zip(words, chosen):
                 values[targets.index(t)] = row
-        return Scores(values, time.perf_counter() - start, {"targets": len(chosen)})
+        return Scores(values, time.perf_counter() - start,
+                      {"targets": len(chosen), "cpu_seconds": time.process_time() - cpu})
 
 
 def to_words(sentence: Sentence, token_scores: np.ndarray, token_level: bool = True) -> np.ndarray:

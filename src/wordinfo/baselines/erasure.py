@@ -8,6 +8,7 @@ from captum.attr import FeatureAblation
 from ._utils import ExplainedScalar, rows_per_pass
 from .base import Method
 
+
 class Erasure(Method):
     """``f(x) - f(x with word i replaced by the deletion token)``: all pieces of a word at
     once, special tokens never erased. Word-level: every piece holds its word's score."""

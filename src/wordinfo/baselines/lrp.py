@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import torch
 from captum.attr import LRP as _LRP
-from captum.attr._core.lrp import SUPPORTED_LAYERS_WITH_RULES, SUPPORTED_NON_LINEAR_LAYERS
+from captum.attr._core.lrp import (
+    SUPPORTED_LAYERS_WITH_RULES,
+    SUPPORTED_NON_LINEAR_LAYERS,
+)
 
 from .base import Method, is_prediction
 

@@ -9,23 +9,27 @@ from .base import Method
 class Wordinfo(Method):
     """``K log2(scale / sigma_i)``: the information a target keeps about word ``i`` (Guan et al., 2019),
     the words' pieces added. sigma_S is the targets' std over the evaluation sentences, the
-    statistics every other method uses. ``solver`` and its options as in :func:`wordinfo.explain`."""
+    statistics every other method uses. ``solver``, ``dtype`` and the solver's options as in
+    :func:`wordinfo.explain` (``dtype='auto'``, its default: bfloat16 noisy passes where the CPU
+    or GPU runs them fast, else float32)."""
     name = "wordinfo"
     stochastic = True
 
-    def __init__(self, solver: str = "default", lam: float = 0.1, **options):
+    def __init__(self, solver: str = "default", lam: float = 0.1, dtype: str = "auto", **options):
         from ..estimator import check_solver
+        from ..problem import compute_dtype
         check_solver(solver, options)
         self.solver, self.lam, self.options = solver, float(lam), options
+        self.dtype, self.compute_dtype = dtype, compute_dtype(dtype)
 
     def token_scores(self, ctx, sentence, targets, seed):
         from ..explainer import Job
         scale = ctx.encoder.default_scale()
         settings = {"lam": self.lam, "scale": scale, "solver": self.solver, "feature_std": "evaluation sentences",
-                    **self.options}
+                    "dtype": str(self.compute_dtype or "float32").replace("torch.", ""), **self.options}
         job = Job(encoder=ctx.encoder, targets=list(targets), feature_stds=[ctx.stats(t)[1] for t in targets],
                   lam=self.lam, scale=scale, seed=seed, solver=self.solver, truncate=True,
-                  options=dict(self.options), settings=settings)
+                  options=dict(self.options), settings=settings, compute_dtype=self.compute_dtype)
         problem, _ = job.problem([sentence.text])
         if tuple(problem.x.shape) != tuple(sentence.x.shape):
             raise RuntimeError("wordinfo tokenised the sentence differently from the evaluation")

@@ -25,7 +25,7 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
 
 def adjacent_layers(values: np.ndarray, rows: list[int]) -> list[float]:
     """Spearman between the word scores of consecutive layer targets (``rows`` of ``values [T, m]``)."""
-    return [spearman(values[i], values[j]) for i, j in zip(rows, rows[1:])]
+    return [spearman(values[i], values[j]) for i, j in itertools.pairwise(rows)]
 
 
 def across_seeds(runs: list[np.ndarray]) -> np.ndarray:

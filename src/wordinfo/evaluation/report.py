@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 
 from .faithfulness import PERCENTS
@@ -23,6 +24,7 @@ COLUMNS = [
     ("seed ρ, steps ↑", lambda e: _seed(e, "steps"), "{:.2f}"),
     ("s / sentence", lambda e: e.get("seconds_per_sentence"), "{:.2f}"),
     ("s / explanation", lambda e: e.get("seconds_per_explanation"), "{:.3f}"),
+    ("CPU s / explanation", lambda e: e.get("cpu_seconds_per_explanation"), "{:.3f}"),
 ]
 
 
@@ -37,17 +39,17 @@ def rows(results: dict) -> tuple[list[str], list[list[str]]]:
     methods = results["methods"]
     cells = {name: [get(e) for _, get, _ in COLUMNS] for name, e in methods.items()}
     keep = [i for i in range(len(COLUMNS))
-            if any(isinstance(c[i], (int, float)) and c[i] == c[i] for c in cells.values())]
+            if any(isinstance(c[i], (int, float)) and not math.isnan(c[i]) for c in cells.values())]
     header = ["method"] + [COLUMNS[i][0] for i in keep]
     out = []
-    for name, entry in methods.items():
+    for name in methods:
         row = [name]
         for i in keep:
             v = cells[name][i]
             if isinstance(v, str):
                 row.append(v)
             else:
-                row.append(COLUMNS[i][2].format(v) if isinstance(v, (int, float)) and v == v else "–")
+                row.append(COLUMNS[i][2].format(v) if isinstance(v, (int, float)) and not math.isnan(v) else "–")
         if all(c == "–" for c in row[1:]):
             row = [name] + ["n/a"] * len(keep)
         out.append(row)
@@ -79,7 +81,9 @@ def print_table(results: dict, echo=print) -> None:
     from rich.table import Table
 
     header, body = rows(results)
-    table = Table(title=f"{results['model']}: {results['settings']['sentences']} sentences")
+    done = results["settings"]
+    table = Table(title=f"{results['model']}: {done['sentences']} sentences"
+                        + ("" if done.get("complete", True) else " (incomplete run)"))
     for h in header:
         table.add_column(h, justify="left" if h == "method" else "right", no_wrap=h == "method")
     for r in body:
@@ -113,7 +117,8 @@ def write(results: dict, per_sentence: list[dict], out: Path) -> None:
 
 
 def _csv(results: dict, path: Path) -> None:
-    fields = ["method", "stochastic", "seconds_per_sentence", "seconds_per_explanation", "deletion_aopc",
+    fields = ["method", "stochastic", "seconds_per_sentence", "seconds_per_explanation",
+              "cpu_seconds_per_explanation", "deletion_aopc",
               "insertion_aopc", *[f"comprehensiveness_{q}" for q in PERCENTS], "comprehensiveness_mean",
               *[f"sufficiency_{q}" for q in PERCENTS], "sufficiency_mean", "layer_rho", "seed_rho_prediction",
               "seed_rho_layers", "seed_rho_steps", "top1", "mean_rank", "chance_top1", "unsupported"]
@@ -125,6 +130,7 @@ def _csv(results: dict, path: Path) -> None:
             row = {"method": name, "stochastic": e["stochastic"],
                    "seconds_per_sentence": e.get("seconds_per_sentence"),
                    "seconds_per_explanation": e.get("seconds_per_explanation"),
+                   "cpu_seconds_per_explanation": e.get("cpu_seconds_per_explanation"),
                    "deletion_aopc": fa.get("deletion_aopc"), "insertion_aopc": fa.get("insertion_aopc"),
                    "comprehensiveness_mean": fa.get("comprehensiveness_mean"),
                    "sufficiency_mean": fa.get("sufficiency_mean"),
@@ -148,42 +154,49 @@ def _figures(results: dict, out: Path) -> None:
     title = f"{results['model']} ({results['settings']['sentences']} sentences)"
     faithful = {n: e["faithfulness"] for n, e in methods.items() if "faithfulness" in e}
     if faithful:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
         for name, fa in faithful.items():
-            style = {"lw": 2.5, "color": "black"} if name == "wordinfo" else {"lw": 1.2}
-            axes[0].plot(fa["grid"], fa["deletion_curve"], label=name, **style)
-            axes[1].plot(fa["grid"], fa["insertion_curve"], label=name, **style)
+            axes[0].plot(fa["grid"], fa["deletion_curve"], label=name, **_style(name))
+            axes[1].plot(fa["grid"], fa["insertion_curve"], label=name, **_style(name))
         axes[0].set(title="deletion (most important first)", xlabel="fraction of words deleted",
                     ylabel="probability of the predicted class")
         axes[1].set(title="insertion (most important first)", xlabel="fraction of words restored")
         axes[1].legend(fontsize=7)
         fig.suptitle(title)
-        fig.tight_layout()
-        fig.savefig(out / "faithfulness.png", dpi=130)
-        plt.close(fig)
+        _save(fig, out / "faithfulness.png")
     layered = {n: e["layer_coherency"] for n, e in methods.items() if "layer_coherency" in e}
     if layered:
         fig, ax = plt.subplots(figsize=(7, 4))
         for name, lc in layered.items():
             pairs = list(lc["pairs"])
-            style = {"lw": 2.5, "color": "black"} if name == "wordinfo" else {"lw": 1.2}
-            ax.plot(range(len(pairs)), [lc["pairs"][p] for p in pairs], marker="o", label=name, **style)
+            ax.plot(range(len(pairs)), [lc["pairs"][p] for p in pairs], marker="o", label=name, **_style(name))
         ax.set_xticks(range(len(pairs)), [p.replace("layer ", "") for p in pairs])
         ax.set(xlabel="adjacent layers", ylabel="Spearman of word scores", title=title)
         ax.legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(out / "coherency.png", dpi=130)
-        plt.close(fig)
+        _save(fig, out / "coherency.png")
     truths = {n: e["ground_truth"] for n, e in methods.items() if "ground_truth" in e}
     if truths:
         fig, ax = plt.subplots(figsize=(7, 4))
         names = list(truths)
         ax.bar(range(len(names)), [truths[n]["top1"] for n in names],
                color=["black" if n == "wordinfo" else "tab:blue" for n in names])
-        ax.axhline(next(iter(truths.values()))["chance_top1"], color="grey", ls="--", label="chance")
+        chance = next(iter(truths.values()))["chance_top1"]
+        ax.axhline(chance, color="grey", ls="--")
+        ax.text(len(names) - 0.5, chance, "chance", color="grey", ha="right", va="bottom", fontsize=8)
+        for i, n in enumerate(names):
+            ax.text(i, truths[n]["top1"], f"{truths[n]['top1']:.2f}", ha="center", va="bottom", fontsize=8)
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
-        ax.set(ylabel="top-1 accuracy of the source word", title=title, ylim=(0, 1))
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(out / "ground_truth.png", dpi=130)
-        plt.close(fig)
+        ax.set(ylabel="top-1 accuracy of the source word", title=title, ylim=(0, 1.08))
+        _save(fig, out / "ground_truth.png")
+
+
+def _style(name: str) -> dict:
+    """wordinfo's line stands out: thick and black."""
+    return {"lw": 2.5, "color": "black"} if name == "wordinfo" else {"lw": 1.2}
+
+
+def _save(fig, path: Path) -> None:
+    import matplotlib.pyplot as plt
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -14,9 +14,11 @@ again with seeds 1, 2, ... on the first ``seed_sentences`` sentences. Then:
 
 from __future__ import annotations
 
+import itertools
+import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -29,21 +31,39 @@ from .tasks import load_context
 
 def evaluate(model, data, methods="all", n: int = 200, layers="all", seeds: int = 3, seed_sentences: int = 50,
              out: str | Path | None = None, solver: str = "default", ig_steps: int = 20, tokenizer=None,
-             progress: bool = False, log: Callable[[str], None] | None = None, **method_options) -> dict:
+             part: tuple[int, int] | None = None, time_limit: float | None = None, progress: bool = False,
+             log: Callable[[str], None] | None = None, **method_options) -> dict:
     """Run the evaluation and return its results (also written under ``out``: results.json,
     results.csv, scores.json and figures). ``method_options`` maps a method's name to its
-    keyword arguments and overrides ``solver`` / ``ig_steps``."""
+    keyword arguments and overrides ``solver`` / ``ig_steps``.
+
+    With ``out``, every finished sentence is kept under ``out/records`` and a second call
+    with the same settings resumes where the first stopped (``records.py``). ``part=(I, K)``
+    explains only sentences ``I-1, I-1+K, ...`` (a share of the work for one process or
+    machine). ``time_limit`` (seconds) starts no new sentence after that long (one always runs). Results are
+    written for the sentences that have records; ``settings['complete']`` says whether that
+    is all of them."""
     from ..baselines import Scores, make_methods
     from ..errors import WordinfoError
+    from .records import RecordStore, fingerprint
 
     if seeds < 1:
         raise WordinfoError(f"--seeds must be at least 1, got {seeds}")
+    if part is not None and not (1 <= part[0] <= part[1]):
+        raise WordinfoError(f"--part I/K needs 1 <= I <= K, got {part[0]}/{part[1]}")
+    if part is not None and out is None:
+        raise WordinfoError("--part needs --out: the parts' records are merged from there")
     texts = read_texts(data, n) if isinstance(data, (str, Path)) else list(data)[:n]
     log = log or (lambda msg: None)
     options = {"wordinfo": {"solver": solver}, "integrated_gradients": {"steps": ig_steps}}
     for name, opts in method_options.items():
         options[name] = {**options.get(name, {}), **opts}
     chosen = make_methods(methods, **options)
+    store = None
+    if out is not None:
+        store = RecordStore(out, fingerprint(model, texts, [m.name for m in chosen],
+                                             {"layers": layers, "seeds": seeds, "seed_sentences": seed_sentences,
+                                              "method_options": options}), part)
     started = time.time()
     ctx = load_context(model, texts, layers, tokenizer)
     log(f"{ctx.name}: {len(texts)} sentences, {len(chosen)} methods, targets "
@@ -57,12 +77,21 @@ def evaluate(model, data, methods="all", n: int = 200, layers="all", seeds: int 
             if len(set(reasons.values())) == 1 and len(reasons) == len(ctx.targets_for(first)):
                 log(f"  {m.name}: not applicable: {next(iter(reasons.values()))}")
 
-    per_sentence = []
-    bar = _bar(len(texts), progress)
-    for i, text in enumerate(texts):
+    done = store.load() if store is not None else {}
+    mine = range(len(texts)) if part is None else range(part[0] - 1, len(texts), part[1])
+    todo = [i for i in mine if i not in done]
+    if done:
+        log(f"  {len(done)} sentence(s) already have records in {store.folder}; {len(todo)} to go")
+    bar = _bar(len(todo), progress)
+    for count, i in enumerate(todo, 1):
+        if time_limit is not None and count > 1 and time.time() - started > time_limit:
+            log(f"  time limit of {time_limit:g} s reached: {len(todo) - count + 1} sentence(s) left for a later run")
+            break
+        clock = time.perf_counter()
+        text = texts[i]
         sentence = ctx.sentence(text)
         targets = ctx.targets_for(sentence)
-        record = {"text": text, "words": [sentence.word_map.words[w] for w in sentence.words],
+        record = {"index": i, "text": text, "words": [sentence.word_map.words[w] for w in sentence.words],
                   "targets": [label(t) for t in targets], "methods": {}}
         for m in chosen:
             try:
@@ -74,30 +103,49 @@ def evaluate(model, data, methods="all", n: int = 200, layers="all", seeds: int 
                 runs = [Scores(np.full((len(targets), len(sentence.words)), np.nan), 0.0,
                                {"targets": 0, "error": str(e).splitlines()[0]})]
             record["methods"][m.name] = {"scores": runs[0].values, "seconds": runs[0].seconds,
+                                         "cpu_seconds": runs[0].info.get("cpu_seconds", 0.0),
                                          "explanations": runs[0].info["targets"], "error": runs[0].info.get("error"),
                                          "seed_runs": [r.values for r in runs[1:]]}
         _sentence_metrics(ctx, sentence, targets, record)
-        per_sentence.append(record)
+        for rec in record["methods"].values():
+            rec["seed_runs"] = []                   # summarised in seed_rho: not kept
+        record["seconds"] = time.perf_counter() - clock
+        done[i] = record
+        if store is not None:
+            store.append(record)
         if bar is not None:
             bar.update(1)
-        if out is not None and (i + 1) % 25 == 0 and i + 1 < len(texts):     # long runs: the story so far
+        if out is not None and count % 25 == 0 and count < len(todo):     # long runs: the story so far
             from .report import write_partial
-            write_partial(_summarise(ctx, chosen, per_sentence, unsupported), i + 1, Path(out))
+            write_partial(_summarise(ctx, chosen, _in_order(done), unsupported), len(done), Path(out))
     if bar is not None:
         bar.close()
+    per_sentence = _in_order(done)
     results = _summarise(ctx, chosen, per_sentence, unsupported)
     results["settings"] = {"model": ctx.name, "data": str(data) if isinstance(data, (str, Path)) else "given texts",
-                           "sentences": len(texts), "methods": [m.name for m in chosen], "layers": layers,
+                           "sentences": len(per_sentence), "methods": [m.name for m in chosen], "layers": layers,
                            "seeds": seeds, "seed_sentences": min(seed_sentences, len(texts)), "solver": solver,
                            "ig_steps": ig_steps, "method_options": {k: v for k, v in options.items()},
                            "targets": [label(t) for t in ctx.targets] or ["logits:J for every output step J"],
                            "deletion": f"token vectors replaced by the embedding of token id {ctx.delete_id} "
                                        f"({_token_name(ctx)}); special tokens kept",
-                           "wall_time_s": round(time.time() - started, 1)}
+                           "wall_time_s": round(time.time() - started, 1),
+                           "sentence_seconds": round(float(sum(s.get("seconds", 0.0) for s in per_sentence)), 1),
+                           "complete": len(per_sentence) == len(texts),
+                           "hosts": sorted({s.get("host", platform.node()) for s in per_sentence}),
+                           "noisy_pass_dtype": {m.name: str(m.compute_dtype or "float32").replace("torch.", "")
+                                                for m in chosen if hasattr(m, "compute_dtype")}}
     if out is not None:
         from .report import write
         write(results, per_sentence, Path(out))
+    if len(per_sentence) < len(texts):
+        log(f"  {len(per_sentence)} of {len(texts)} sentences have records: the same command again (without "
+            "--part) continues")
     return results
+
+
+def _in_order(done: dict) -> list[dict]:
+    return [done[i] for i in sorted(done)]
 
 
 def label(target) -> str:
@@ -114,7 +162,7 @@ def _sentence_metrics(ctx, sentence, targets, record):
     pred_rows = [targets.index(t) for t in ctx.prediction_targets]
     truths = [(r, ctx.truth(sentence, t)) for r, t in enumerate(targets)]
     truths = [(r, w) for r, w in truths if w is not None]
-    for name, rec in record["methods"].items():
+    for rec in record["methods"].values():
         values = rec["scores"]
         if pred_rows and np.isfinite(values[pred_rows[0]]).all():
             rec["faithfulness"] = faith.faithfulness(ctx, sentence, values[pred_rows[0]])
@@ -140,12 +188,14 @@ def _summarise(ctx, methods, per_sentence, unsupported) -> dict:
             seconds = [r["seconds"] for r in recs]
             entry["seconds_per_sentence"] = float(np.mean(seconds))
             entry["seconds_per_explanation"] = float(np.sum(seconds) / np.sum(n_expl))
+            if all("cpu_seconds" in r for r in recs):
+                entry["cpu_seconds_per_explanation"] = float(np.sum([r["cpu_seconds"] for r in recs]) / np.sum(n_expl))
         faithful = [r["faithfulness"] for r in recs if "faithfulness" in r]
         if faithful:
             entry["faithfulness"] = faith.summarise(faithful)
         rhos = np.array([r["layer_rho"] for r in recs if "layer_rho" in r])
         if rhos.size:
-            pairs = [f"{a} - {b}" for a, b in zip(layers, layers[1:])]
+            pairs = [f"{a} - {b}" for a, b in itertools.pairwise(layers)]
             entry["layer_coherency"] = {"mean": coh.mean(rhos), "pairs": dict(zip(pairs, map(coh.mean, rhos.T))),
                                         "sentences": int(rhos.shape[0])}
         seeded = [(s, s["methods"][m.name]["seed_rho"]) for s in per_sentence if "seed_rho" in s["methods"][m.name]]
@@ -166,7 +216,7 @@ def _summarise(ctx, methods, per_sentence, unsupported) -> dict:
 def _token_name(ctx) -> str:
     try:
         return ctx.encoder.tokenizer.convert_ids_to_tokens([ctx.delete_id])[0]
-    except Exception:          # a tokenizer without the conversion: the id says enough
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError):   # no conversion: the id says enough
         return "?"
 
 

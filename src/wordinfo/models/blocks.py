@@ -27,7 +27,7 @@ class Attention(nn.Module):
 
     def forward(self, query: torch.Tensor, memory: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
         n, lq, d = query.shape
-        split = lambda t: t.view(n, -1, self.heads, d // self.heads).transpose(1, 2)   # noqa: E731
+        split = lambda t: t.view(n, -1, self.heads, d // self.heads).transpose(1, 2)
         out = F.scaled_dot_product_attention(split(self.q(query)), split(self.k(memory)), split(self.v(memory)),
                                              attn_mask=keep[:, None], dropout_p=self.dropout if self.training else 0.0)
         return self.out(out.transpose(1, 2).reshape(n, lq, d))

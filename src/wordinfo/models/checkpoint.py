@@ -94,7 +94,7 @@ def load_native(directory: str | Path):
         raise WordinfoError(f"{path} has no {WEIGHTS}")
     try:
         state = load_file(str(weights))
-    except Exception as e:          # safetensors raises its own error types on a damaged file
+    except Exception as e:  # noqa: BLE001 - safetensors raises its own error types on a damaged file
         raise WordinfoError(f"cannot read {weights}: {str(e).splitlines()[0]}") from None
     expected = model.state_dict()
     missing = [k for k in expected if k not in state]

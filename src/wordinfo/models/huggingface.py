@@ -11,16 +11,14 @@ layers costs ``L(L+1)/2`` layer evaluations per sample instead of ``L^2``.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import torch
 
 from ..errors import WordinfoError
+from .encoder import Encoder, math_attention
 
 BUNDLED = "minilm"
 
@@ -48,7 +46,12 @@ def load_pretrained(name_or_path: str | None):
     """Load (model, tokenizer, name) from 'minilm' (the bundled MiniLM-L6) or a local directory."""
     import os
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import (
+        AutoConfig,
+        AutoModel,
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+    )
     from transformers.utils import logging as hf_logging
 
     name = name_or_path or BUNDLED
@@ -68,11 +71,11 @@ def load_pretrained(name_or_path: str | None):
     return model.eval(), tokenizer, ("minilm (all-MiniLM-L6-v2)" if name == BUNDLED else str(path))
 
 
-class HuggingFaceEncoder:
+class HuggingFaceEncoder(Encoder):
     """Exposes a BERT-family encoder as embeddings, a stack of layers and an optional head."""
 
     def __init__(self, model, tokenizer, name: str = "model"):
-        self.model, self.tokenizer, self.name = model.eval(), tokenizer, name
+        super().__init__(model, tokenizer, name)
         self.base = getattr(model, "base_model", model)
         self.embeddings = getattr(self.base, "embeddings", None)
         stack = getattr(self.base, "encoder", None) or getattr(self.base, "transformer", None)
@@ -80,8 +83,6 @@ class HuggingFaceEncoder:
         if self.embeddings is None or self.layers is None:
             raise WordinfoError(f"{type(model).__name__} is not a BERT-family encoder (no embeddings + layer stack): "
                                 "wrap it as a function and use wordinfo.estimate")
-        if not getattr(tokenizer, "is_fast", False):
-            raise WordinfoError("a fast tokenizer is needed to map word pieces to words: load it with use_fast=True")
         self.config = self.base.config
         self.has_head = hasattr(model, "classifier")
 
@@ -91,30 +92,12 @@ class HuggingFaceEncoder:
         return len(self.layers)
 
     @property
-    def width(self) -> int:
-        """K: the size of one input vector (the embedding block's output)."""
-        return int(self.embeddings.word_embeddings.weight.shape[1])
+    def word_embeddings(self) -> torch.Tensor:
+        return self.embeddings.word_embeddings.weight
 
     @property
-    def max_length(self) -> int:
-        limit = getattr(self.config, "max_position_embeddings", 512)
-        tok = getattr(self.tokenizer, "model_max_length", limit) or limit
-        return int(min(limit, tok))
-
-    def default_scale(self) -> float:
-        """Ten times the std of the word-embedding matrix: the authors' advice for the bound on sigma."""
-        std = float(self.embeddings.word_embeddings.weight.detach().float().std())
-        if not math.isfinite(std):
-            raise WordinfoError("the model's word embeddings contain NaN or Inf: check its weights")
-        return 10 * std
-
-    def fingerprint(self) -> str:
-        """A hash of the weights, to key caches on the model itself rather than its name."""
-        h = hashlib.blake2b(digest_size=12)
-        for key, tensor in sorted(self.model.state_dict().items()):
-            h.update(key.encode())
-            h.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
-        return h.hexdigest()
+    def position_limit(self) -> int:
+        return int(getattr(self.config, "max_position_embeddings", 512))
 
     def targets(self, layers: str | Sequence[int] = "all", kind: str = "tokens") -> list[Target]:
         if kind == "logits":
@@ -128,19 +111,6 @@ class HuggingFaceEncoder:
         return [Target(kind, layer) for layer in chosen]
 
     # ---- inputs
-    def tokenize(self, texts: Sequence[str], truncate: bool = False):
-        for t in texts:
-            if not isinstance(t, str) or not t.strip():
-                raise WordinfoError("empty text: give at least one word to explain")
-        limit = {"truncation": True, "max_length": self.max_length} if truncate else {}
-        enc = self.tokenizer(list(texts), padding=True, return_tensors="pt", return_offsets_mapping=True,
-                             return_special_tokens_mask=True, **limit)
-        if enc["input_ids"].shape[1] > self.max_length:
-            longest = int(enc["attention_mask"].sum(1).max())
-            raise WordinfoError(f"text is {longest} tokens long but the model takes at most {self.max_length}: "
-                                "shorten it or pass truncate=True (--truncate)")
-        return enc
-
     @torch.no_grad()
     def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
         return self.embeddings(input_ids=input_ids)
@@ -148,7 +118,7 @@ class HuggingFaceEncoder:
     # ---- the function to explain
     def forward(self, xs: torch.Tensor, mask: torch.Tensor, targets: Sequence[Target]) -> list[torch.Tensor]:
         """``xs [T, N, n, K]`` (one noisy input per target) -> the T targets' outputs."""
-        with _attention_kernel(xs.device):
+        with math_attention(xs.device):
             return self._forward(xs, mask, targets)
 
     def _forward(self, xs, mask, targets):
@@ -195,32 +165,6 @@ class HuggingFaceEncoder:
     def clean_outputs(self, x, mask, targets):
         with torch.no_grad():
             return self.forward(x[None].expand(len(targets), *x.shape), mask, targets)
-
-    @contextlib.contextmanager
-    def frozen(self):
-        """Weights need no gradient while explaining (half the backward pass); restored afterwards."""
-        saved = [(p, p.requires_grad) for p in self.model.parameters()]
-        for p, _ in saved:
-            p.requires_grad_(False)
-        try:
-            yield self
-        finally:
-            for p, flag in saved:
-                p.requires_grad_(flag)
-
-
-def _attention_kernel(device: torch.device):
-    """On a CPU, attention as plain matrix products.
-
-    The solvers back-propagate through thousands of short sequences; there PyTorch's
-    fused CPU attention kernel spends more time in its backward pass than every
-    other operation together, and plain matrix products (the "math" kernel) are
-    about twice as fast overall (measured with torch.profiler on MiniLM, 21 tokens).
-    """
-    if device.type != "cpu":
-        return contextlib.nullcontext()
-    from torch.nn.attention import SDPBackend, sdpa_kernel
-    return sdpa_kernel(SDPBackend.MATH)
 
 
 def _call_layer(layer, hidden, attention_mask):

@@ -24,16 +24,14 @@ stack at ``l``, as in the Hugging Face adapter.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import torch
 
 from ..errors import WordinfoError
+from .encoder import Encoder, math_attention
 from .huggingface import parse_layers
 
 TARGET_HELP = {
@@ -61,15 +59,13 @@ class NativeTarget:
         return self.kind if self.layer is None else str(self.layer)
 
 
-class NativeEncoder:
+class NativeEncoder(Encoder):
     """Exposes a native model as word embeddings, a stack of layers and readouts, for ``explain``."""
 
     input_name = "token embeddings (before positions)"
 
     def __init__(self, model, tokenizer, name: str = "model", calibration_file: str | None = None):
-        self.model, self.tokenizer, self.name = model.eval(), tokenizer, name
-        if not getattr(tokenizer, "is_fast", False):
-            raise WordinfoError("a fast tokenizer is needed to map word pieces to words: load it with use_fast=True")
+        super().__init__(model, tokenizer, name)
         self.calibration_file = calibration_file
         self.closed_vocabulary = model.family == "seq2seq"     # synthetic words: [UNK] is an error, not a word
 
@@ -79,29 +75,12 @@ class NativeEncoder:
         return self.model.num_layers
 
     @property
-    def width(self) -> int:
-        return self.model.width
+    def word_embeddings(self) -> torch.Tensor:
+        return self.model.embedding.weight
 
     @property
-    def max_length(self) -> int:
-        limit = self.model.max_length
-        tok = getattr(self.tokenizer, "model_max_length", limit) or limit
-        return int(min(limit, tok))
-
-    def default_scale(self) -> float:
-        """Ten times the std of the word-embedding matrix, as for Hugging Face models."""
-        std = float(self.model.embedding.weight.detach().float().std())
-        if not math.isfinite(std):
-            raise WordinfoError("the model's word embeddings contain NaN or Inf: check its weights")
-        return 10 * std
-
-    def fingerprint(self) -> str:
-        """A hash of the weights, to key caches on the model itself rather than its name."""
-        h = hashlib.blake2b(digest_size=12)
-        for key, tensor in sorted(self.model.state_dict().items()):
-            h.update(key.encode())
-            h.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
-        return h.hexdigest()
+    def position_limit(self) -> int:
+        return self.model.max_length
 
     def targets(self, layers="all", kind: str = "tokens") -> list[NativeTarget]:
         m = self.model
@@ -129,16 +108,8 @@ class NativeEncoder:
 
     # ---- inputs
     def tokenize(self, texts: Sequence[str], truncate: bool = False):
-        for t in texts:
-            if not isinstance(t, str) or not t.strip():
-                raise WordinfoError("empty text: give at least one word to explain")
-        limit = {"truncation": True, "max_length": self.max_length} if truncate else {}
-        enc = self.tokenizer(list(texts), padding=True, return_tensors="pt", return_offsets_mapping=True,
-                             return_special_tokens_mask=True, **limit)
-        if enc["input_ids"].shape[1] > self.max_length:
-            longest = int(enc["attention_mask"].sum(1).max())
-            raise WordinfoError(f"text is {longest} tokens long but the model takes at most {self.max_length}: "
-                                "shorten it or pass truncate=True (--truncate)")
+        """As for every encoder; with a closed vocabulary (the reverse task) an unknown word is an error."""
+        enc = super().tokenize(texts, truncate)
         unk = self.tokenizer.unk_token_id
         if self.closed_vocabulary and unk is not None and bool((enc["input_ids"] == unk).any()):
             b, pos = (enc["input_ids"] == unk).nonzero()[0].tolist()
@@ -159,7 +130,7 @@ class NativeEncoder:
     # ---- the function to explain
     def forward(self, xs: torch.Tensor, mask: torch.Tensor, targets: Sequence[NativeTarget]) -> list[torch.Tensor]:
         """``xs [T, N, n, K]`` (one noisy input per target) -> the T targets' outputs."""
-        with _math_attention(xs.device):
+        with math_attention(xs.device):
             return self._forward(xs, mask, targets, strict=True)
 
     def clean_outputs(self, x, mask, targets):
@@ -215,27 +186,6 @@ class NativeEncoder:
             return state[torch.arange(state.shape[0], device=state.device), pos]
         sentence = self.model.pool(state, mask)
         return sentence if t.base == "sentence" else self.model.head(sentence)
-
-    @contextlib.contextmanager
-    def frozen(self):
-        """Weights need no gradient while explaining; restored afterwards."""
-        saved = [(p, p.requires_grad) for p in self.model.parameters()]
-        for p, _ in saved:
-            p.requires_grad_(False)
-        try:
-            yield self
-        finally:
-            for p, flag in saved:
-                p.requires_grad_(flag)
-
-
-def _math_attention(device: torch.device):
-    """On a CPU, attention as plain matrix products: its backward pass is much faster there than
-    the fused kernel's for the thousands of short noisy copies a solver sends (as in the HF adapter)."""
-    if device.type != "cpu":
-        return contextlib.nullcontext()
-    from torch.nn.attention import SDPBackend, sdpa_kernel
-    return sdpa_kernel(SDPBackend.MATH)
 
 
 def encoder_for(model, tokenizer, name: str):

@@ -11,7 +11,6 @@ command (another model, other weights, settings or data) is refused.
 from __future__ import annotations
 
 import bisect
-import ctypes
 import json
 import sys
 import time
@@ -145,7 +144,6 @@ def _flush(pending: list, job, out: Path, batch_size: int, bar, solver_bar) -> i
         except WordinfoError as e:
             first = rows[batch[0]]
             raise WordinfoError(f"sentence {first.sentence} (line {first.line}): {e}") from None
-        release_memory()
         if bar is not None:
             bar.update(len(batch))
     parts = [results[i] for i in range(len(rows))]
@@ -157,27 +155,6 @@ def _flush(pending: list, job, out: Path, batch_size: int, bar, solver_bar) -> i
                                         [r.label for r in rows], predictions(job, [r.text for r in rows]))
     store.write_part(out, table, rows[0].sentence, rows[-1].sentence)
     return len(rows)
-
-
-def release_memory() -> None:
-    """Give freed heap memory back to the system (glibc's malloc_trim; nothing elsewhere).
-
-    The solver allocates many temporaries of sentence-dependent shapes; without this the
-    heap fragments and the process grows with the number of sentences explained (MiniLM,
-    fast solver: 1.2 GB after 10 sentences, 2.8 GB after 160), with it it stays at what
-    the longest sentence needs (about 1 GB).
-    """
-    global _LIBC
-    if _LIBC is None:
-        try:
-            _LIBC = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _LIBC = False
-    if _LIBC:
-        _LIBC(0)
-
-
-_LIBC = None
 
 
 def predictions(job, texts: list[str]) -> list[int | None]:

@@ -17,6 +17,11 @@ class SolverResult:
     sampling_error: torch.Tensor | None = None   # [T, B] relative standard error of sigma (max over words)
     info: dict = field(default_factory=dict)
 
+    def cpu(self) -> "SolverResult":
+        """The same result with every tensor on the CPU (solvers work wherever the inputs are)."""
+        moved = {k: v.cpu() if isinstance(v, torch.Tensor) else v for k, v in vars(self).items()}
+        return SolverResult(**moved)
+
     def sigma(self, scale: float) -> torch.Tensor:
         """``exp(log_sigma)``, never above the bound (float rounding of ``exp(log(scale))`` aside)."""
         return self.log_sigma.exp().clamp(max=scale)

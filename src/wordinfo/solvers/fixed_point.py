@@ -48,9 +48,9 @@ def solve_fixed_point(problem: Problem, *, groups: int = 2, max_groups: int = 8,
                       probes: int = 4, tol: float = 1e-2, max_steps: int = 20, max_step: float = 3.0,
                       progress: Callable[[int, int], None] | None = None) -> SolverResult:
     t_count, b_count = problem.n_targets, problem.x.shape[0]
-    dtype = problem.x.dtype
+    dtype, device = problem.x.dtype, problem.x.device     # all state lives beside the inputs (CPU or GPU)
     upper = math.log(problem.scale)
-    items = torch.arange(b_count)
+    items = torch.arange(b_count, device=device)
     n_words = problem.mask.sum(-1)
 
     # warm start: the linearised optimum from Hutchinson estimates of ||J_i||^2
@@ -60,14 +60,14 @@ def solve_fixed_point(problem: Problem, *, groups: int = 2, max_groups: int = 8,
     u = u.clamp(upper - 40.0, upper).masked_fill(~problem.mask[None], 0.0)
 
     state = {
-        "steps": torch.zeros(t_count, b_count, dtype=torch.long),
-        "evaluations": torch.full((t_count, b_count), probes, dtype=torch.long),
-        "loss": torch.zeros(t_count, b_count, dtype=dtype),
-        "converged": torch.zeros(t_count, b_count, dtype=torch.bool),
-        "error": torch.full((t_count, b_count), math.inf, dtype=dtype),
+        "steps": torch.zeros(t_count, b_count, dtype=torch.long, device=device),
+        "evaluations": torch.full((t_count, b_count), probes, dtype=torch.long, device=device),
+        "loss": torch.zeros(t_count, b_count, dtype=dtype, device=device),
+        "converged": torch.zeros(t_count, b_count, dtype=torch.bool, device=device),
+        "error": torch.full((t_count, b_count), math.inf, dtype=dtype, device=device),
     }
     power = torch.full_like(u, 2.0)       # per word: how fast log g grows with log sigma (2 if linear)
-    todo, r, done_steps = torch.ones(t_count, b_count, dtype=torch.bool), groups, 0
+    todo, r, done_steps = torch.ones(t_count, b_count, dtype=torch.bool, device=device), groups, 0
     while todo.any():
         more = torch.zeros_like(todo)
         for ts, bs in _blocks(todo):
@@ -136,7 +136,7 @@ def _iterate(problem, u, power, targets, items, eps, groups, stopped, tol, max_s
     log_goal = torch.log(problem.lam / wm.sum(-1).to(u.dtype))[..., None]          # [T', A, 1]
     power = power.clone()
     low, high = torch.full_like(u, -math.inf), torch.full_like(u, math.inf)        # the bracket
-    steps = torch.zeros(t_count, a, dtype=torch.long)
+    steps = torch.zeros(t_count, a, dtype=torch.long, device=u.device)
     stopped = stopped.clone()
     loss, grad, group_grads = _evaluate(problem, u, targets, items, eps, groups)
     for step in range(max_steps):
@@ -187,7 +187,7 @@ def _sampling_error(grad, group_grads, power, u, wm, upper, width):
     """Standard error of the fixed point ``u*`` from the spread of the groups' gradients (max over words)."""
     groups = group_grads.shape[2]
     if groups < 2:
-        return torch.full(grad.shape[:2], math.inf, dtype=grad.dtype)
+        return torch.full(grad.shape[:2], math.inf, dtype=grad.dtype, device=grad.device)
     # Each word's draws are orthogonal directions, K to a frame: full frames are exact, and
     # the s = groups mod K draws of the last frame are a sample without replacement from
     # it, so the naive error std/sqrt(groups) is scaled by sqrt(s (1 - s/K) / groups)
@@ -199,7 +199,7 @@ def _sampling_error(grad, group_grads, power, u, wm, upper, width):
     return se_u.masked_fill(~wm | at_bound, 0.0).amax(-1)
 
 
-def solve_fast(problem: Problem, *, steps: int = 3, probes: int = 4,
+def solve_fast(problem: Problem, *, steps: int = 1, probes: int = 4,
                progress: Callable[[int, int], None] | None = None) -> SolverResult:
     """Interactive mode: the linearised warm start and at most ``steps`` refinements on one noise group.
 

@@ -21,21 +21,23 @@ from ._result import SolverResult
 def solve_paper(problem: Problem, *, steps: int = 5000, lr: float = 0.01,
                 progress: Callable[[int, int], None] | None = None) -> SolverResult:
     t_count, b_count, n = problem.n_targets, problem.x.shape[0], problem.x.shape[1]
-    u = torch.zeros(t_count, b_count, n, dtype=problem.x.dtype)
-    best_loss = torch.zeros(t_count, b_count, dtype=problem.x.dtype)
+    dtype, device = problem.x.dtype, problem.x.device
+    u = torch.zeros(t_count, b_count, n, dtype=dtype, device=device)
+    best_loss = torch.zeros(t_count, b_count, dtype=dtype, device=device)
     seeds = problem.item_seeds(stream=3)
     log_scale = math.log(problem.scale)
     done = 0
     for b in range(b_count):
-        items = torch.tensor([b])
+        items = torch.tensor([b], device=device)
         wm = problem.mask[b:b + 1]
         for t in range(t_count):
             g = torch.Generator().manual_seed(int(seeds[b]) + t)
-            r = torch.randn(1, 1, n, generator=g, dtype=problem.x.dtype).requires_grad_(True)
+            # drawn on the CPU from a seeded generator, so every device sees the same numbers
+            r = torch.randn(1, 1, n, generator=g, dtype=dtype).to(device).requires_grad_(True)
             opt = torch.optim.Adam([r], lr=lr)
             best, best_r = math.inf, r.detach().clone()
             for _ in range(steps):
-                eps = torch.randn(1, 1, *problem.x.shape[1:], generator=g, dtype=problem.x.dtype)
+                eps = torch.randn(1, 1, *problem.x.shape[1:], generator=g, dtype=dtype).to(device)
                 eps = eps * wm[:, None, :, None]
                 log_sigma = torch.nn.functional.logsigmoid(r) + log_scale
                 recon = problem.reconstruction(log_sigma, items, eps, targets=[t])

@@ -95,5 +95,5 @@ def split_validation(texts: list[str], labels: list[int], fraction: float, seed:
     if n_val >= len(texts):
         raise WordinfoError(f"too few examples ({len(texts)}) to carve a validation split")
     val, train = order[:n_val], order[n_val:]
-    pick = lambda idx: ([texts[i] for i in idx], [labels[i] for i in idx])   # noqa: E731
+    pick = lambda idx: ([texts[i] for i in idx], [labels[i] for i in idx])
     return pick(train), pick(val)
