@@ -1,8 +1,22 @@
-"""Fixtures shared by the test files: tiny random BERTs with the bundled WordPiece tokenizer."""
+"""Fixtures shared by the test files: an offline, private calibration cache for every test, and
+tiny random BERTs with the bundled WordPiece tokenizer."""
 
 import pytest
 import torch
 import transformers
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """One calibration cache per test module, never the user's: sigma_S is computed once a module."""
+    return tmp_path_factory.mktemp("wordinfo_cache")
+
+
+@pytest.fixture(autouse=True)
+def _offline_private_cache(cache, monkeypatch):
+    """No test reaches the Hugging Face hub or writes to the user's cache."""
+    monkeypatch.setenv("WORDINFO_CACHE", str(cache))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
 @pytest.fixture(scope="session")

@@ -19,18 +19,6 @@ WORDS = ["[CLS]", "rare", "bird", "has", "more", "than", "enough", "charm", "to"
 EXE = Path(sys.executable).with_name("wordinfo")
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    """One calibration cache for the module: the bundled model's sigma_S is computed once."""
-    return tmp_path_factory.mktemp("wordinfo_cache")
-
-
-@pytest.fixture(autouse=True)
-def _env(cache, monkeypatch):
-    monkeypatch.setenv("WORDINFO_CACHE", str(cache))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-
-
 def invoke(*args):
     return CliRunner().invoke(app, list(args))
 

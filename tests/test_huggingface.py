@@ -12,9 +12,9 @@ import math
 import numpy as np
 import pytest
 import torch
+from _errors import one_line_error as _error
 
 import wordinfo
-from wordinfo import WordinfoError
 from wordinfo.models.huggingface import HuggingFaceEncoder
 
 transformers = pytest.importorskip("transformers")
@@ -29,7 +29,6 @@ TEXTS = ["an unbelievably good film", "rare bird has more than enough charm to m
 def _cache(tmp_path, monkeypatch):
     """Every test gets its own calibration cache, never the user's."""
     monkeypatch.setenv("WORDINFO_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
 @pytest.fixture(scope="module")
@@ -78,14 +77,6 @@ def explained(bert, tokenizer, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WORDINFO_CACHE", str(tmp_path_factory.mktemp("shared_cache")))
         return wordinfo.explain(TEXTS[0], bert, tokenizer, layers="all", **FAST)
-
-
-def _error(fn, *args, **kwargs) -> str:
-    with pytest.raises(WordinfoError) as info:
-        fn(*args, **kwargs)
-    msg = str(info.value)
-    assert msg and "\n" not in msg.strip(), f"not a one-line message: {msg!r}"
-    return msg
 
 
 # ---------------------------------------------------------------- 1. the adapter's forward

@@ -10,6 +10,7 @@ import json
 
 import pytest
 import torch
+from _errors import one_line_error as _error
 from typer.testing import CliRunner
 
 import wordinfo
@@ -48,7 +49,6 @@ KEYS = sorted(TINY)
 @pytest.fixture(autouse=True)
 def _cache(tmp_path, monkeypatch):
     monkeypatch.setenv("WORDINFO_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
 @pytest.fixture(scope="module")
@@ -79,14 +79,6 @@ def texts_for(key):
 def batch(encoder, texts):
     enc = encoder.tokenize(texts)
     return enc["input_ids"], enc["attention_mask"].bool()
-
-
-def _error(fn, *args, **kwargs) -> str:
-    with pytest.raises(WordinfoError) as info:
-        fn(*args, **kwargs)
-    msg = str(info.value)
-    assert msg and "\n" not in msg.strip(), f"not a one-line message: {msg!r}"
-    return msg
 
 
 # ---------------------------------------------------------------- checkpoints

@@ -34,17 +34,6 @@ def model_dir(tmp_path_factory):
     return save_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("cache")
-
-
-@pytest.fixture(autouse=True)
-def _env(cache, monkeypatch):
-    monkeypatch.setenv("WORDINFO_CACHE", str(cache))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-
-
 def _env_for_subprocess(cache):
     return {**os.environ, "WORDINFO_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1"}
