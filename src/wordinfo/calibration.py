@@ -16,6 +16,7 @@ import torch
 
 from ._checks import check_finite
 from .errors import WordinfoError
+from .models.encoder import embed_texts
 
 BATCH = 16
 
@@ -72,9 +73,7 @@ def _compute(encoder, targets, sentences):
     total = [0.0] * len(targets)
     sums, squares = [0.0] * len(targets), [0.0] * len(targets)
     for start in range(0, len(sentences), BATCH):
-        enc = encoder.tokenize(sentences[start:start + BATCH], truncate=True)
-        mask = enc["attention_mask"].bool().to(encoder.device)
-        x = encoder.embed(enc["input_ids"].to(encoder.device))
+        _, mask, x = embed_texts(encoder, sentences[start:start + BATCH], truncate=True)
         for j, (t, out) in enumerate(zip(targets, encoder.clean_outputs(x, mask, targets))):
             rows = out[mask] if t.kind == "tokens" else out            # tokens pooled over positions
             rows = rows.double()

@@ -143,10 +143,8 @@ def run_solver(problem: Problem, solver: str, progress: bool | str | Callable = 
 
     check_solver(solver, options)
     fn = SOLVERS[solver]
-    if not progress:
-        return fn(problem, **options).cpu()
-    if callable(progress):
-        return fn(problem, progress=progress, **options).cpu()
+    if not progress or callable(progress):
+        return fn(problem, progress=progress or None, **options).cpu()
     from tqdm.auto import tqdm
     desc = progress if isinstance(progress, str) else f"wordinfo ({solver} solver)"
     with tqdm(desc=desc, unit="step" if solver == "default" else "fit", leave=False) as bar:

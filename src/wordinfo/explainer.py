@@ -10,6 +10,7 @@ import torch
 from ._checks import check_finite, check_positive
 from ._utils import release_memory
 from .errors import WordinfoError
+from .models.encoder import embed_texts
 from .explanation import Explanation
 from .objective import fallback_feature_std
 from .problem import Problem, compute_dtype, resolve_device
@@ -126,9 +127,7 @@ class Job:
     def problem(self, texts: list[str]):
         """The solver's view of a batch of texts, and the tokenizer's encoding of it."""
         encoder, targets = self.encoder, self.targets
-        enc = encoder.tokenize(texts, truncate=self.truncate)
-        mask = enc["attention_mask"].bool().to(self.device)
-        x = encoder.embed(enc["input_ids"].to(self.device))
+        enc, mask, x = embed_texts(encoder, texts, truncate=self.truncate)
         clean = encoder.clean_outputs(x, mask, targets)
         for t, out in zip(targets, clean):
             check_finite(f"the model's output at layer {t.label}", out[mask] if t.kind == "tokens" else out)

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ..errors import WordinfoError
+from ..models.encoder import embed_texts
 from ..words import WordMap, word_map
 
 
@@ -244,9 +245,7 @@ def _moments(ctx: Context, texts: list[str], batch: int = 16) -> dict:
         return out[mask] if out.dim() >= 3 else out          # [N, n, H] token states: pool positions
 
     for start in range(0, len(texts), batch):
-        enc = encoder.tokenize(texts[start:start + batch], truncate=True)
-        mask = enc["attention_mask"].bool()
-        x = encoder.embed(enc["input_ids"])
+        _, mask, x = embed_texts(encoder, texts[start:start + batch], truncate=True)
         add("input", x[mask])
         if ctx.targets:
             outs = encoder.forward(x[None].expand(len(ctx.targets), *x.shape), mask, ctx.targets)

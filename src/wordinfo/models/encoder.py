@@ -97,6 +97,18 @@ class Encoder(ABC):
         return enc
 
 
+
+def embed_texts(encoder, texts: Sequence[str], truncate: bool = False):
+    """Tokenize ``texts`` and embed them where the model is: ``(encoding, mask [B, n], x [B, n, K])``.
+
+    A function rather than a method, so that any object with ``tokenize``, ``embed`` and
+    ``device`` (the adapters, or a user's own encoder) can use it.
+    """
+    enc = encoder.tokenize(texts, truncate=truncate)
+    mask = enc["attention_mask"].bool().to(encoder.device)
+    return enc, mask, encoder.embed(enc["input_ids"].to(encoder.device))
+
+
 def math_attention(device: torch.device):
     """On a CPU, attention as plain matrix products.
 

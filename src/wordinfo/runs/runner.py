@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import WordinfoError
+from ..models.encoder import embed_texts
 from . import data as corpus
 from . import store
 
@@ -166,10 +167,9 @@ def predictions(job, texts: list[str]) -> list[int | None]:
     out = []
     for start in range(0, len(texts), 32):
         chunk = texts[start:start + 32]
-        enc = encoder.tokenize(chunk, truncate=job.truncate)
         with torch.no_grad():
-            x = encoder.embed(enc["input_ids"])
-            logits = encoder.clean_outputs(x, enc["attention_mask"].bool(), encoder.targets(kind="logits"))[0]
+            _, mask, x = embed_texts(encoder, chunk, truncate=job.truncate)
+            logits = encoder.clean_outputs(x, mask, encoder.targets(kind="logits"))[0]
         out += [int(v) for v in logits.argmax(-1).tolist()]
     return out
 
