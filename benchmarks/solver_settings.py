@@ -16,7 +16,7 @@ import numpy as np
 from wordinfo.bench import agreement, objective_gap, run_solver_on, sst2_sentences
 from wordinfo.explainer import prepare
 
-SETTINGS = ({"tol": 0.03}, {"tol": 0.05}, {"groups": 4}, {"precision": 0.25})
+SETTINGS = ({"tol": 0.01}, {"tol": 0.03}, {"precision": 0.25})
 
 
 def main() -> None:

@@ -48,13 +48,16 @@ def sst2_sentences(path: str | Path | None = None, n: int | None = None) -> list
 
 class PeakMemory:
     """Peak resident memory above the level at entry, sampled every 5 ms from /proc (Linux),
-    plus the GPU's peak allocation above its level at entry when ``device`` is a GPU."""
+    plus the GPU's peak allocation above its level at entry when ``device`` is a GPU.
 
-    def __init__(self, device: torch.device | None = None):
+    ``pids``: measure the sum over those processes (worker processes) instead of this one."""
+
+    def __init__(self, device: torch.device | None = None, pids: list[int] | None = None):
         self.gpu = device is not None and torch.device(device).type == "cuda"
+        self.pids = pids
 
     def __enter__(self):
-        self.start = self.peak = _rss()
+        self.start = self.peak = self._rss()
         if self.gpu:
             torch.cuda.synchronize()
             torch.cuda.reset_peak_memory_stats()
@@ -66,13 +69,16 @@ class PeakMemory:
 
     def _watch(self):
         while not self._stop.wait(0.005):
-            self.peak = max(self.peak, _rss())
+            self.peak = max(self.peak, self._rss())
 
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, _rss())
+        self.peak = max(self.peak, self._rss())
         self.gpu_extra = (torch.cuda.max_memory_allocated() - self.gpu_start) if self.gpu else 0
+
+    def _rss(self) -> int:
+        return sum(_rss(pid) for pid in self.pids) if self.pids else _rss()
 
     @property
     def extra_mb(self) -> float:
@@ -83,9 +89,9 @@ class PeakMemory:
         return self.gpu_extra / 2**20
 
 
-def _rss() -> int:
+def _rss(pid: int | str = "self") -> int:
     try:
-        with open("/proc/self/statm") as f:
+        with open(f"/proc/{pid}/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except OSError:
         return 0
@@ -101,6 +107,24 @@ class Run:
     log_sigma: list          # per problem: [T, B, n]
     layer_evaluations: int   # noisy copies x layers they passed through (forward + backward)
     converged: float         # share of (sentence, layer) pairs
+
+
+def run_on_workers(pool, texts: list[list[str]], solver: str, **options) -> Run:
+    """``run_solver_on`` for batches of texts shared out to a :class:`~wordinfo.workers.WorkerPool`.
+
+    Memory is the peak of the workers' summed resident memory above their level once loaded
+    (each holds its own copy of the model, not counted)."""
+    import multiprocessing
+    depth = torch.tensor([t.layer or pool.job.encoder.num_layers for t in pool.job.targets])
+    answers, evals, conv = [], 0, []
+    with PeakMemory(pids=[p.pid for p in multiprocessing.active_children()]) as mem:
+        start = time.perf_counter()
+        for result in pool.solve(texts, solver, **options):
+            answers.append(result.log_sigma)
+            evals += int((result.evaluations * depth[:, None]).sum())
+            conv.append(result.converged.float().mean().item())
+        seconds = time.perf_counter() - start
+    return Run(f"{solver} x{pool.workers}", seconds, mem.extra_mb, 0.0, answers, evals, float(np.mean(conv)))
 
 
 def run_solver_on(job, problems, solver: str, float32: bool = False, **options) -> Run:
@@ -165,12 +189,14 @@ def objective_gap(problems, answer: list, reference: list) -> list[float]:
 def bench(quick: bool = False, data: str | None = None, out: str | Path = "benchmarks/results/bench.json",
           figure: str | Path | None = "docs/performance.png", paper_steps: int | None = None,
           sentences: int | None = None, batch_size: int = 1, device: str | None = None, skip_scaling: bool = False,
-          reference_sentences: int | None = None, log=print) -> dict:
+          reference_sentences: int | None = None, workers: int | None = None, log=print) -> dict:
     """Run cases A, B and the scaling sweep; write JSON (and the scaling figure); return the results.
 
     ``device`` ('cpu', 'cuda', 'auto') is where every solver runs; ``skip_scaling`` leaves the
-    sweep out (for a short run on a borrowed GPU)."""
+    sweep out (for a short run on a borrowed GPU). Case B also runs on ``workers`` single-thread
+    processes (default: 2 on a CPU with two or more cores, none on a GPU) beside the one process."""
     from .explainer import prepare
+    from .workers import WorkerPool
 
     torch.manual_seed(0)
     paper_steps = paper_steps or (300 if quick else 5000)
@@ -184,6 +210,13 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
                "gpu": torch.cuda.get_device_name(job.device) if job.device.type == "cuda" else None}
     results: dict = {"machine": machine, "quick": quick, "paper_steps": paper_steps, "model": job.encoder.name,
                      "dtype": job.settings["dtype"]}
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if job.device.type == "cpu" else 1
+
+    # untimed warm-up: the first calls pay for one-off set-up (on a GPU: context, kernels; seconds)
+    short = next(t for t in texts if len(t.split()) <= 8)
+    for solver in ("default", "fast"):
+        run_solver_on(job, [job.problem([short])[0]], solver)
 
     # ---- case A: one sentence, six layers
     sentence = next(t for t in texts if 12 <= len(t.split()) <= 20)
@@ -197,16 +230,21 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
     results["case_a"] = _case_table([problem_a], runs, reference="paper", sentences=1)
     results["case_a"]["sentence"] = sentence
     _log_case(log, "A", results["case_a"])
+    _write(results, out)            # each case is kept as soon as it is done: a cut-off run loses only the rest
 
     # ---- case B: a corpus slice, a sentence at a time (fastest on CPU), and the paper solver on a few
     chosen = texts[:n_b]
-    problems = [job.problem(chosen[i:i + batch_size])[0] for i in range(0, n_b, batch_size)]
+    batches = [chosen[i:i + batch_size] for i in range(0, n_b, batch_size)]
+    problems = [job.problem(b)[0] for b in batches]
     runs_b = {name: run_solver_on(job, problems, name) for name in ("default", "fast")}
+    if workers > 1:         # the same stream shared out to single-thread processes
+        with WorkerPool(job, workers) as pool:
+            runs_b.update({f"{name} x{workers}": run_on_workers(pool, batches, name) for name in ("default", "fast")})
     ref_problems = [job.problem([t])[0] for t in chosen[:n_ref]]
     ref_runs = {name: run_solver_on(job, ref_problems, name, **opts)
                 for name, opts in (("default", {}), ("fast", {}), ("paper", {"steps": paper_steps}))}
     case_b = {
-        "sentences": n_b, "batch_size": batch_size,
+        "sentences": n_b, "batch_size": batch_size, "workers": workers,
         "per_minute": {k: n_b / r.seconds * 60 for k, r in runs_b.items()},
         "seconds": {k: r.seconds for k, r in runs_b.items()},
         "memory_mb": {k: r.memory_mb for k, r in runs_b.items()},
@@ -216,8 +254,16 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
         "paper_seconds_scaled": ref_runs["paper"].seconds * n_b / n_ref,
         "fast_vs_default_spearman_median": float(np.median(agreement(problems, runs_b["fast"].log_sigma,
                                                                      runs_b["default"].log_sigma))),
+        # the same answers from single-thread workers differ from two-thread ones at rounding level only
+        "workers_vs_one_process_spearman_median": {
+            name: float(np.median(agreement(problems, runs_b[f"{name} x{workers}"].log_sigma, runs_b[name].log_sigma)))
+            for name in ("default", "fast") if workers > 1},
         "reference": _case_table(ref_problems, ref_runs, reference="paper", sentences=n_ref),
     }
+    if workers > 1 and batch_size == 1:     # the workers' answers on the reference sentences, judged the same way
+        case_b["reference_workers"] = {
+            name: _agreement_row(ref_problems, runs_b[name].log_sigma[:n_ref], ref_runs["paper"].log_sigma)
+            for name in (f"default x{workers}", f"fast x{workers}")}
     case_b["speedup_vs_paper"] = {k: case_b["paper_seconds_scaled"] / s for k, s in case_b["seconds"].items()}
     # memory against corpus size: the same stream of batches, a quarter as long
     quarter = run_solver_on(job, problems[:max(1, len(problems) // 4)], "default")
@@ -225,6 +271,7 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
     case_b["gpu_memory_mb_quarter_corpus"] = quarter.gpu_memory_mb
     results["case_b"] = case_b
     _log_case_b(log, case_b)
+    _write(results, out)
 
     # ---- scaling
     if skip_scaling:
@@ -233,10 +280,18 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
         results["scaling"] = scaling(job, texts, quick=quick, log=log)
     if figure:
         scaling_figure(results["scaling"], figure)
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Path(out).write_text(json.dumps(results, indent=1))
+    _write(results, out)
     log(f"written {out}" + (f" and {figure}" if figure else ""))
     return results
+
+
+def _write(results: dict, out: str | Path) -> None:
+    """Write the results so far, atomically (a reader never sees half a file)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(results, indent=1))
+    tmp.replace(out)
 
 
 def _case_table(problems, runs: dict, reference: str, sentences: int) -> dict:
@@ -247,12 +302,17 @@ def _case_table(problems, runs: dict, reference: str, sentences: int) -> dict:
                "layer_evaluations": r.layer_evaluations,
                "speedup": ref.seconds / r.seconds, "converged": r.converged}
         if name != reference:
-            rho = agreement(problems, r.log_sigma, ref.log_sigma)
-            gap = objective_gap(problems, r.log_sigma, ref.log_sigma)
-            row.update(spearman_median=float(np.median(rho)), spearman_min=float(np.min(rho)),
-                       objective_gap_max=float(np.max(gap)), objective_gap_median=float(np.median(gap)))
+            row.update(_agreement_row(problems, r.log_sigma, ref.log_sigma))
         table[name] = row
     return {"sentences": sentences, "solvers": table}
+
+
+def _agreement_row(problems, answer: list, reference: list) -> dict:
+    """Spearman (median, min) and objective gap (max, median) of ``answer`` against ``reference``."""
+    rho = agreement(problems, answer, reference)
+    gap = objective_gap(problems, answer, reference)
+    return dict(spearman_median=float(np.median(rho)), spearman_min=float(np.min(rho)),
+                objective_gap_max=float(np.max(gap)), objective_gap_median=float(np.median(gap)))
 
 
 def _log_case(log, name, case):
@@ -271,7 +331,12 @@ def _log_case_b(log, b):
             f"(scaled), memory +{b['memory_mb'][k]:.0f} MB, converged {b['converged'][k]:.0%}")
     log(f"  fast vs default: median Spearman {b['fast_vs_default_spearman_median']:.3f}; "
         f"memory for a quarter of the corpus: +{b['memory_mb_quarter_corpus']:.0f} MB")
+    for name, r in b.get("workers_vs_one_process_spearman_median", {}).items():
+        log(f"  {name} on workers vs one process: median Spearman {r:.3f}")
     _log_case(log, "B (reference sentences)", b["reference"])
+    for name, r in b.get("reference_workers", {}).items():
+        log(f"        {name:16s} vs paper: Spearman {r['spearman_median']:.3f}/{r['spearman_min']:.3f}, "
+            f"objective gap (max) {r['objective_gap_max']:+.2%}")
 
 
 def scaling(job, texts, quick: bool = False, log=print) -> dict:

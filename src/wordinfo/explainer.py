@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -15,12 +16,13 @@ from .explanation import Explanation
 from .objective import fallback_feature_std
 from .problem import Problem, compute_dtype, resolve_device
 from .words import word_map
+from .workers import WorkerPool, check_workers
 
 
 def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all", target: str = "tokens", *,
             lam: float = 0.1, scale: float | None = None, calibration: str | None = None, seed: int = 0,
             solver: str = "default", batch_size: int = 1, truncate: bool = False, progress: bool = False,
-            dtype: str = "auto", device: str | None = None, **solver_options) -> Explanation:
+            dtype: str = "auto", device: str | None = None, workers: int = 1, **solver_options) -> Explanation:
     """How much each layer keeps of each word of ``texts``.
 
     ``model`` is None (the bundled MiniLM-L6), a local directory, or a loaded
@@ -37,21 +39,26 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     (answers agree with float32 within sampling error: docs/performance.md), 'float32' never.
     ``device`` ('cpu', 'cuda', 'auto' = the GPU when there is one) moves the model there
     first; None leaves it where it is (a model loaded from a path starts on the CPU).
+    ``workers`` > 1 explains batches on that many single-thread processes (CPU, a model given
+    by name or path; run it under ``if __name__ == "__main__":`` in a script).
     """
     texts = [texts] if isinstance(texts, str) else list(texts)
     if not texts:
         raise WordinfoError("no text given: pass a string or a list of strings")
     job = prepare(model, tokenizer, layers, target, lam=lam, scale=scale, calibration=calibration, seed=seed,
                   solver=solver, truncate=truncate, dtype=dtype, device=device, **solver_options)
+    check_workers(workers, job)
     for t in texts:
         job.encoder.tokenize([t], truncate=truncate)             # fail early, before any long work
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))    # similar lengths share a batch
+    batches = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
     results: dict[int, tuple] = {}
     bar = _progress(len(texts), progress)
-    with job.encoder.frozen():
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
-            results.update(zip(batch, job.run([texts[i] for i in batch], bar)))
+    with job.encoder.frozen(), (WorkerPool(job, workers) if workers > 1 else contextlib.nullcontext()) as pool:
+        answers = (pool.run if pool else lambda bs: (job.run(b, bar) for b in bs))(
+            [[texts[i] for i in batch] for batch in batches])
+        for batch, answer in zip(batches, answers):
+            results.update(zip(batch, answer))
             if bar is not None:
                 bar.update(len(batch))
     if bar is not None:
@@ -75,6 +82,10 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
 
     check_solver(solver, solver_options)
     where = resolve_device(device)
+    # what a worker process needs to build the same job again (a model given by name or path only)
+    recipe = None if not (model is None or isinstance(model, str)) else dict(
+        model=model, layers=layers, target=target, lam=lam, scale=scale, calibration=calibration, seed=seed,
+        solver=solver, truncate=truncate, dtype=dtype, device=device, **solver_options)
     if model is None or isinstance(model, str):
         if tokenizer is not None and model is None:
             raise WordinfoError("a tokenizer was given without its model: pass model= too")
@@ -102,7 +113,8 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
                 f"calibration sample ({calibration or 'bundled, 60 sentences'})",
                 "dtype": str(noisy_dtype or torch.float32).replace("torch.", ""), "device": str(where),
                 **solver_defaults(solver), **solver_options}     # every option in force, so a resumed run can check
-    return Job(encoder, targets, stds, lam, scale, seed, solver, truncate, solver_options, settings, noisy_dtype)
+    return Job(encoder, targets, stds, lam, scale, seed, solver, truncate, solver_options, settings, noisy_dtype,
+               recipe)
 
 
 @dataclass
@@ -119,6 +131,7 @@ class Job:
     options: dict
     settings: dict
     compute_dtype: object = None        # dtype of the noisy passes (None: float32)
+    recipe: dict | None = None          # prepare()'s arguments, for worker processes; None for a model object
 
     @property
     def device(self) -> torch.device:

@@ -11,6 +11,7 @@ command (another model, other weights, settings or data) is refused.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import sys
 import time
@@ -29,17 +30,21 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
                text_col: str | None = None, label_col: str | None = None, fmt: str = "auto", header: bool = False,
                limit: int | None = None, batch_size: int = 1, part_size: int = 64, lam: float = 0.1,
                scale: float | None = None, calibration: str | None = None, seed: int = 0, solver: str = "default",
-               truncate: bool = False, progress: bool = True, log: Callable[[str], None] | None = None):
+               truncate: bool = False, progress: bool = True, workers: int = 1,
+               log: Callable[[str], None] | None = None):
     """Explain the sentences of ``data`` into the run directory ``out``; returns the :class:`Run`.
 
     ``model`` is anything :func:`wordinfo.explainer.prepare` takes ('minilm' or None for
     the bundled model, a directory). Columns: ``text_col``/``label_col`` (0-based
     numbers, or names with ``header`` / in JSONL); by default the longest column of a
     TSV is the text and, with two columns, the other one the label. ``limit`` explains
-    only the first sentences (a later run may raise it and continue).
+    only the first sentences (a later run may raise it and continue). ``workers`` > 1 shares
+    the batches out to that many single-thread processes (on a CPU, one per core is fastest;
+    answers agree with one process's to rounding, so a run may be resumed with another count).
     """
     from .. import __version__
     from ..explainer import prepare
+    from ..workers import WorkerPool, check_workers
 
     log = log or _stderr
     out = Path(out)
@@ -55,6 +60,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
 
     job = prepare(model, layers=layers, target=target, lam=lam, scale=scale,
                   calibration=calibration, seed=seed, solver=solver, truncate=truncate)
+    check_workers(workers, job)
     encoder = job.encoder
     count = _scan(spec, job, limit)
     total = count if limit is None else min(count, limit)
@@ -65,7 +71,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
                   "labels": _label_names(encoder)},
         "target": target, "layers": [t.label for t in job.targets], "settings": job.settings, "truncate": truncate,
         "data": {**spec.to_dict(), "hash": data_hash, "rows": count},
-        "limit": limit, "part_size": part_size, "batch_size": batch_size,
+        "limit": limit, "part_size": part_size, "batch_size": batch_size, "workers": workers,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }, default=str))
 
@@ -88,7 +94,9 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
         if already:
             log(f"resuming {out}: {already} of {total} sentences done"
                 + (f", {removed} unfinished file(s) removed" if removed else ""))
-        written = _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size, progress, log)
+        with (WorkerPool(job, workers) if workers > 1 else contextlib.nullcontext()) as pool:
+            written = _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size, progress, log,
+                                     pool)
     from .result import Run
     run = Run(out)
     log(f"{out}: {run.done} of {run.total} sentences ({written} new), "
@@ -96,8 +104,11 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
     return run
 
 
-def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size, progress, log) -> int:
-    """The main loop: stream rows, skip those done, explain and write the rest part by part."""
+def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size, progress, log, pool=None) -> int:
+    """The main loop: stream rows, skip those done, explain and write the rest part by part.
+
+    ``pool`` (a :class:`~wordinfo.workers.WorkerPool`) explains the batches of each part in
+    its worker processes; without one, this process does."""
     starts = [a for a, _ in ranges]
 
     def done(i: int) -> bool:
@@ -106,6 +117,11 @@ def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size
 
     bar = _bar(total, already, progress)
     solver_bar = bar if bar is None or sys.stderr.isatty() else _Quiet(bar)
+    if pool is None:
+        def explain(batches):
+            return (job.run(texts, solver_bar) for texts in batches)
+    else:
+        explain = pool.run
     written, pending = 0, []
     try:
         with job.encoder.frozen():
@@ -113,12 +129,12 @@ def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size
                 if row.sentence >= total:
                     break
                 if done(row.sentence):
-                    written += _flush(pending, job, out, batch_size, bar, solver_bar)
+                    written += _flush(pending, job, out, batch_size, bar, explain)
                     continue
                 pending.append(row)
                 if len(pending) >= part_size:
-                    written += _flush(pending, job, out, batch_size, bar, solver_bar)
-            written += _flush(pending, job, out, batch_size, bar, solver_bar)
+                    written += _flush(pending, job, out, batch_size, bar, explain)
+            written += _flush(pending, job, out, batch_size, bar, explain)
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
@@ -129,8 +145,10 @@ def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size
     return written
 
 
-def _flush(pending: list, job, out: Path, batch_size: int, bar, solver_bar) -> int:
-    """Explain the pending rows (a contiguous range of sentences) and write them as one part."""
+def _flush(pending: list, job, out: Path, batch_size: int, bar, explain) -> int:
+    """Explain the pending rows (a contiguous range of sentences) and write them as one part.
+
+    ``explain`` maps batches of texts to ``Job.run``'s results, in order."""
     if not pending:
         return 0
     from ..explanation import Explanation
@@ -138,10 +156,11 @@ def _flush(pending: list, job, out: Path, batch_size: int, bar, solver_bar) -> i
     pending.clear()
     order = sorted(range(len(rows)), key=lambda i: len(rows[i].text))     # similar lengths share a batch
     results: dict[int, tuple] = {}
-    for start in range(0, len(order), batch_size):
-        batch = order[start:start + batch_size]
+    batches = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
+    answers = explain([[rows[i].text for i in batch] for batch in batches])
+    for batch in batches:
         try:
-            results.update(zip(batch, job.run([rows[i].text for i in batch], solver_bar)))
+            results.update(zip(batch, next(answers)))
         except WordinfoError as e:
             first = rows[batch[0]]
             raise WordinfoError(f"sentence {first.sentence} (line {first.line}): {e}") from None
