@@ -15,6 +15,7 @@ keyed by its content, so the batches can go to any worker in any order.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -75,12 +76,7 @@ class WorkerPool:
 
     def solve(self, batches: Iterable[list[str]], solver: str, **options) -> Iterator:
         """Per batch, the solver's raw answer (a ``SolverResult``), for the benchmark."""
-        return self._pool.map(_solve, batches, _repeat(solver), _repeat(options))
-
-
-def _repeat(value):
-    while True:
-        yield value
+        return self._pool.map(_solve, batches, itertools.repeat(solver), itertools.repeat(options))
 
 
 def _start(recipe: dict, stds, settings: dict, threads: int, all_started) -> None:
