@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from wordinfo.bench import agreement, run_solver_on, sst2_sentences
+from wordinfo.bench import agreement, case_a_sentence, run_solver_on, sst2_sentences
 from wordinfo.explainer import prepare
 
 SETTINGS = (("default", "default", {}), ("default-float32", "default", {"float32": True}), ("fast", "fast", {}))
@@ -51,7 +51,7 @@ def main() -> None:
     results["warm_up_seconds"] = time.perf_counter() - start
     print(f"warm-up {results['warm_up_seconds']:.1f} s", flush=True)
 
-    sentence = next(t for t in texts if 12 <= len(t.split()) <= 20)          # the case-A sentence of the bench
+    sentence = case_a_sentence(texts)
     problem_a = [job.problem([sentence])[0]]
     results["case_a"] = {name: min(run_solver_on(job, problem_a, solver, **opts).seconds for _ in range(3))
                          for name, solver, opts in SETTINGS}

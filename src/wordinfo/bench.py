@@ -115,16 +115,8 @@ def run_on_workers(pool, texts: list[list[str]], solver: str, **options) -> Run:
     Memory is the peak of the workers' summed resident memory above their level once loaded
     (each holds its own copy of the model, not counted)."""
     import multiprocessing
-    depth = torch.tensor([t.layer or pool.job.encoder.num_layers for t in pool.job.targets])
-    answers, evals, conv = [], 0, []
-    with PeakMemory(pids=[p.pid for p in multiprocessing.active_children()]) as mem:
-        start = time.perf_counter()
-        for result in pool.solve(texts, solver, **options):
-            answers.append(result.log_sigma)
-            evals += int((result.evaluations * depth[:, None]).sum())
-            conv.append(result.converged.float().mean().item())
-        seconds = time.perf_counter() - start
-    return Run(f"{solver} x{pool.workers}", seconds, mem.extra_mb, 0.0, answers, evals, float(np.mean(conv)))
+    memory = PeakMemory(pids=[p.pid for p in multiprocessing.active_children()])
+    return _tally(f"{solver} x{pool.workers}", pool.job, lambda: pool.solve(texts, solver, **options), memory)
 
 
 def run_solver_on(job, problems, solver: str, float32: bool = False, **options) -> Run:
@@ -132,20 +124,27 @@ def run_solver_on(job, problems, solver: str, float32: bool = False, **options) 
 
     The paper solver always runs in float32, as the authors' code does.
     """
-    depth = torch.tensor([t.layer or job.encoder.num_layers for t in job.targets])
-    answers, evals, conv = [], 0, []
     if float32 or solver == "paper":
         problems = [dataclasses.replace(p, compute_dtype=None) for p in problems]
-    device = job.device
-    with job.encoder.frozen(), PeakMemory(device) as mem:
+    with job.encoder.frozen():
+        return _tally(solver, job, lambda: (job.solve(p, solver=solver, **options) for p in problems),
+                      PeakMemory(job.device))
+
+
+def _tally(name: str, job, start_solving, memory: PeakMemory) -> Run:
+    """Time ``start_solving()``'s results as they come, within ``memory``, and count their evaluations.
+
+    Answers come back on the CPU, so a GPU has finished when the clock stops."""
+    depth = torch.tensor([t.layer or job.encoder.num_layers for t in job.targets])
+    answers, evals, conv = [], 0, []
+    with memory as mem:
         start = time.perf_counter()
-        for problem in problems:
-            result = job.solve(problem, solver=solver, **options)
+        for result in start_solving():
             answers.append(result.log_sigma)
             evals += int((result.evaluations * depth[:, None]).sum())
             conv.append(result.converged.float().mean().item())
-        seconds = time.perf_counter() - start      # answers come back on the CPU: the GPU has finished
-    return Run(solver, seconds, mem.extra_mb, mem.gpu_extra_mb, answers, evals, float(np.mean(conv)))
+        seconds = time.perf_counter() - start
+    return Run(name, seconds, mem.extra_mb, mem.gpu_extra_mb, answers, evals, float(np.mean(conv)))
 
 
 @torch.no_grad()
@@ -219,7 +218,7 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
         run_solver_on(job, [job.problem([short])[0]], solver)
 
     # ---- case A: one sentence, six layers
-    sentence = next(t for t in texts if 12 <= len(t.split()) <= 20)
+    sentence = case_a_sentence(texts)
     problem_a, _ = job.problem([sentence])
     log(f"noisy passes in {job.settings['dtype']} (the paper solver in float32)")
     log(f"case A: {sentence!r}")
@@ -283,6 +282,11 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
     _write(results, out)
     log(f"written {out}" + (f" and {figure}" if figure else ""))
     return results
+
+
+def case_a_sentence(texts: list[str]) -> str:
+    """Case A's sentence: the first of 12 to 20 words."""
+    return next(t for t in texts if 12 <= len(t.split()) <= 20)
 
 
 def _write(results: dict, out: str | Path) -> None:

@@ -55,8 +55,7 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     results: dict[int, tuple] = {}
     bar = _progress(len(texts), progress)
     with job.encoder.frozen(), (WorkerPool(job, workers) if workers > 1 else contextlib.nullcontext()) as pool:
-        answers = (pool.run if pool else lambda bs: (job.run(b, bar) for b in bs))(
-            [[texts[i] for i in batch] for batch in batches])
+        answers = (pool or job).run_many([[texts[i] for i in batch] for batch in batches], bar)
         for batch, answer in zip(batches, answers):
             results.update(zip(batch, answer))
             if bar is not None:
@@ -169,6 +168,10 @@ class Job:
         result = run_solver(problem, solver, progress=tick if bar is not None else False, **options)
         release_memory()            # so that a long stream of sentences does not grow the heap
         return result
+
+    def run_many(self, batches: list[list[str]], bar=None):
+        """``run`` on each batch in turn, lazily (a :class:`~wordinfo.workers.WorkerPool` has the same call)."""
+        return (self.run(texts, bar) for texts in batches)
 
     def run(self, texts: list[str], bar=None) -> list[tuple]:
         """Explain a batch: per text, its word map, sigma [targets, tokens], steps and converged flags."""

@@ -43,7 +43,7 @@ def check_workers(workers: int, job) -> int:
 class WorkerPool:
     """``workers`` processes of ``threads`` threads each, holding the same job as ``job``.
 
-    ``run(batches)`` yields, in order, what ``Job.run`` gives for each batch of texts;
+    ``run_many(batches)`` yields, in order, what ``Job.run`` gives for each batch of texts;
     ``solve(batches, solver)`` yields each batch's raw solver answer (for the benchmark).
     Use as a context manager; the processes start (load the model) on entry.
     """
@@ -71,7 +71,8 @@ class WorkerPool:
     def __exit__(self, *exc) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def run(self, batches: Iterable[list[str]]) -> Iterator[list[tuple]]:
+    def run_many(self, batches: Iterable[list[str]], bar=None) -> Iterator[list[tuple]]:
+        """As :meth:`Job.run_many`; the workers tick no bar of their own (``bar`` is for the same call shape)."""
         return self._pool.map(_run, batches)
 
     def solve(self, batches: Iterable[list[str]], solver: str, **options) -> Iterator:

@@ -117,11 +117,9 @@ def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size
 
     bar = _bar(total, already, progress)
     solver_bar = bar if bar is None or sys.stderr.isatty() else _Quiet(bar)
-    if pool is None:
-        def explain(batches):
-            return (job.run(texts, solver_bar) for texts in batches)
-    else:
-        explain = pool.run
+    def explain(batches):
+        return (pool or job).run_many(batches, solver_bar)
+
     written, pending = 0, []
     try:
         with job.encoder.frozen():
