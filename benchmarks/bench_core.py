@@ -34,7 +34,7 @@ def main() -> None:
     args = ap.parse_args()
 
     model, tokenizer, _ = load_pretrained(None)
-    wordinfo.explain(SENTENCE, model, tokenizer, layers=args.layers, max_steps=1, max_groups=1)  # warm caches
+    wordinfo.explain(SENTENCE, model, tokenizer, layers=args.layers, max_steps=1, max_samples=16)  # warm caches
     runs = {}
     for solver, opts in (("default", {}), ("paper", {"steps": args.paper_steps})):
         start = time.perf_counter()

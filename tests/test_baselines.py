@@ -63,7 +63,7 @@ def test_a_word_the_model_ignores_scores_zero(name):
 
 def test_wordinfo_and_the_bottleneck_find_the_ignored_word():
     ctx = context(LinearToy(ignore=2))
-    kept = scores(ctx, "wordinfo", max_groups=2, max_steps=10)
+    kept = scores(ctx, "wordinfo", max_samples=32, max_steps=10)
     assert np.allclose(kept[:, 1], 0.0) and (kept[:, [0, 2, 3, 4]] > 1).all()     # bits kept: none of it
     ib = scores(ctx, "information_bottleneck", seed=3, steps=60, layers=True)
     assert (ib.argmin(1) == 1).all()                                     # least information lets through

@@ -17,7 +17,7 @@ def job(tiny_bert):
 
 def test_runs_are_compared_on_common_noise(job):
     problems = [job.problem(["a warm and funny film", "dull"])[0]]
-    default = run_solver_on(job, problems, "default", max_groups=2)
+    default = run_solver_on(job, problems, "default", max_samples=32)
     fast = run_solver_on(job, problems, "fast")
     assert default.layer_evaluations > fast.layer_evaluations > 0
     assert agreement(problems, default.log_sigma, default.log_sigma) == pytest.approx([1.0] * 4)

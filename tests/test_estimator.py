@@ -28,7 +28,7 @@ from wordinfo import Estimate, WordinfoError
 
 LAM = 0.1
 SCALE = 0.5
-PRECISE = dict(precision=0.01, max_groups=64)
+PRECISE = dict(precision=0.01, max_samples=1024)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -130,10 +130,10 @@ def test_linear_phi_matches_closed_form(case, with_fs):
     valid = ~np.isnan(ref)
     # meaningful only if several words sit strictly inside the bound
     assert (ref[valid] < 0.97 * scale).sum() >= 4, ref
-    est = wordinfo.estimate(phi, x, mask, lam=LAM, scale=scale, feature_std=fs, **PRECISE)
+    est = wordinfo.estimate(phi, x, mask, lam=LAM, scale=scale, feature_std=fs)       # default settings
     assert est.sigma.shape == tuple(x.shape[:2])
     assert bool(np.all(est.converged)), est.converged
-    assert max_rel_err(est.sigma, ref) <= 0.03, (est.sigma, ref)
+    assert max_rel_err(est.sigma, ref) <= 0.01, (est.sigma, ref)
 
 
 def test_linear_phi_single_sentence_input():
@@ -148,20 +148,46 @@ def test_linear_phi_single_sentence_input():
     assert max_rel_err(est.sigma, ref) <= 0.03, (est.sigma, ref)
 
 
-def test_linear_phi_default_options_within_stated_precision():
-    """With the solver's default options, a converged sentence is within 3x the stated precision."""
-    torch.manual_seed(13)
-    phi, x, _, _ = _dense_problem(3, 6, 16, 10, 1.0)
-    fs = torch.rand(10) + 0.5
-    ref = closed_form(phi, x, feature_std=fs)
-    assert (ref < 0.97 * SCALE).sum() >= 6
-    est = wordinfo.estimate(phi, x, feature_std=fs)
-    precision = est.settings["precision"]
-    assert 0 < precision < 1
-    for b in range(3):
-        if est.converged[b]:
-            assert max_rel_err(est.sigma[b], ref[b]) <= 3 * precision, (b, est.sigma[b], ref[b])
-    assert est.converged.any()
+def _random_linear_case(rng):
+    """A linear phi of random shape: n words of width K, D output features, dense or one row per token."""
+    n, k, d = int(rng.integers(1, 65)), int(2 ** rng.uniform(1, 9)), int(2 ** rng.uniform(0, 8))
+    token, with_fs = bool(rng.integers(2)), bool(rng.integers(2))
+    g = torch.Generator().manual_seed(int(rng.integers(2**31)))
+    x = torch.randn(2, n, k, generator=g)
+    if token:          # tokens mix (each output row reads every word), then a linear map of the features
+        mix = torch.randn(n, n, generator=g) / math.sqrt(n)
+        w = torch.randn(k, d, generator=g) / math.sqrt(k)
+        phi = lambda x: torch.einsum("tn,bnk,kd->btd", mix, x, w)  # noqa: E731
+    else:              # one dense output; word weights spread so that some words sit at the bound
+        w = torch.randn(n, k, d, generator=g) / math.sqrt(n * k) * 3 * torch.rand(n, 1, 1, generator=g)
+        phi = lambda x: torch.einsum("bnk,nkd->bd", x, w)  # noqa: E731
+    fs = torch.rand(d, generator=g) + 0.5 if with_fs else None
+    return (n, k, d, token, with_fs), phi, x, fs
+
+
+def test_linear_phi_random_shapes_within_one_percent_with_default_settings():
+    """The closed form, to 1% for every word, on shapes drawn at random: D 1-256, K 2-512, n 1-64,
+    dense and token-axis outputs, with and without feature_std; words at the bound exactly there."""
+    rng = np.random.default_rng(20261201)
+    for _ in range(16):
+        shape, phi, x, fs = _random_linear_case(rng)
+        ref = closed_form(phi, x, feature_std=fs, token_axis=shape[3])
+        est = wordinfo.estimate(phi, x, feature_std=fs, token_axis=shape[3] or None)
+        assert max_rel_err(est.sigma, ref) <= 0.01, (shape, est.sigma, ref)
+        at_bound = ref >= SCALE * (1 - 1e-9)
+        np.testing.assert_allclose(est.sigma[at_bound], SCALE, rtol=1e-6)
+        assert bool(np.all(est.converged)), shape
+        # its error bars say it is exact (up to the linearisation's float rounding)
+        assert float(np.nanmax(est.sigma_se)) < 0.01, shape
+
+
+def test_one_argument_phi_with_defaults_gets_no_mask():
+    """Only required positional parameters count: ``lambda x, W=W: ...`` is a one-argument phi."""
+    w = torch.randn(4, 3)
+    est = wordinfo.estimate(lambda x, w=w: x.sum(1) @ w, torch.randn(2, 3, 4))
+    assert est.sigma.shape == (2, 3)
+    with_mask = wordinfo.estimate(lambda x, m: (x * m[..., None]).sum(1) @ w, torch.randn(2, 3, 4))
+    assert with_mask.sigma.shape == (2, 3)
 
 
 def test_linear_phi_word_above_bound_is_clipped():
@@ -183,26 +209,19 @@ def test_linear_phi_word_above_bound_is_clipped():
     assert max_rel_err(est.sigma, np.minimum(raw, SCALE)) <= 0.03
 
 
-@pytest.mark.parametrize("k,options", [(12, dict(precision=0.02, max_groups=16)), (48, PRECISE)],
-                         ids=["K12-16groups", "K48-64groups"])
-def test_converged_flag_is_honest_when_groups_exceed_width(k, options):
-    """``converged`` promises sigma to ``precision``: check it when the noise groups outnumber K.
-
-    With K not dividing the final group count (16 groups for K=12, 64 for K=48), the
-    draws are one full orthogonal frame plus part of another; only full frames are exact.
-    """
+def test_error_bars_cover_the_difference_between_seeds():
+    """On a non-linear phi, |log sigma_a - log sigma_b| <= 1.96 sqrt(se_a^2 + se_b^2) for 90% of words."""
     torch.manual_seed(5)
-    n, h = 4, 2                                                      # low-rank J: noisy per direction
-    a = torch.randn(k, h)
-    phi = lambda x: x @ a
-    x = torch.randn(4, n, k)
-    fs = torch.full((h,), 3.0)
-    ref = closed_form(phi, x, feature_std=fs, token_axis=True)
-    assert np.all(ref < 0.9 * SCALE)
-    est = wordinfo.estimate(phi, x, feature_std=fs, **options)
-    errs = np.abs(est.sigma / ref - 1).max(axis=1)
-    bad = [(b, float(errs[b])) for b in range(len(errs)) if est.converged[b] and errs[b] > 0.03]
-    assert not bad, f"converged=True but sigma off the closed form by (item, rel. error) {bad}"
+    phi = _mlp_tokens(16, 8, 3)
+    x = torch.randn(8, 7, 16)
+    a, b = wordinfo.estimate(phi, x, seed=0), wordinfo.estimate(phi, x, seed=1)
+    assert np.all(a.sigma < 0.99 * SCALE)                             # not trivially at the bound
+    diff = np.abs(np.log(a.sigma) - np.log(b.sigma))
+    covered = diff <= 1.96 * np.sqrt(a.sigma_se ** 2 + b.sigma_se ** 2) + 1e-9
+    assert covered.mean() >= 0.9, (covered.mean(), diff, a.sigma_se)
+    assert np.all(a.sigma_se > 0)                                     # a non-linear answer is never exact
+    # and precision means what it says: converged pairs have every word's error at most that
+    assert np.all(a.sigma_se[a.converged] <= a.settings["precision"] + 1e-12)
 
 
 # ----------------------------------------------------------------------------- 2. ignored word
@@ -248,9 +267,8 @@ def test_output_scale_does_not_change_sigma(with_fs):
     big = lambda x: 1000.0 * phi(x)
     x = torch.randn(3, 5, k)
     fs = (torch.rand(h) + 0.3) if with_fs else None
-    # precision 0.1: at the default 0.2 one word of this small problem may settle at the bound
-    a = wordinfo.estimate(phi, x, feature_std=fs, precision=0.1)
-    b = wordinfo.estimate(big, x, feature_std=None if fs is None else 1000.0 * fs, precision=0.1)
+    a = wordinfo.estimate(phi, x, feature_std=fs)
+    b = wordinfo.estimate(big, x, feature_std=None if fs is None else 1000.0 * fs)
     assert np.all(a.sigma < 0.99 * SCALE)                             # not trivially at the bound
     np.testing.assert_allclose(b.sigma, a.sigma, rtol=1e-3)
 
@@ -294,12 +312,23 @@ def test_padding_sentence_alone_equals_sentence_in_batch(padded_batch):
         ln = LENGTHS[b]
         alone = wordinfo.estimate(phi, x[b, :ln])                       # [n, K], no mask at all
         assert alone.sigma.shape == (ln,)
-        np.testing.assert_allclose(alone.sigma, est.sigma[b, :ln], rtol=0.02)
+        _assert_same_answer(alone.sigma, alone.sigma_se, alone.evaluations, est, b, ln)
         # a padded mask of a different length, with different junk, also agrees
         xp = torch.cat([x[b:b + 1, :ln], torch.randn(1, 3, K_PAD) * 9], dim=1)
         mp = torch.cat([torch.ones(1, ln, dtype=torch.bool), torch.zeros(1, 3, dtype=torch.bool)], dim=1)
         again = wordinfo.estimate(phi, xp, mp)
-        np.testing.assert_allclose(again.sigma[0, :ln], est.sigma[b, :ln], rtol=0.02)
+        _assert_same_answer(again.sigma[0, :ln], again.sigma_se[0, :ln], again.evaluations[0], est, b, ln)
+
+
+def _assert_same_answer(sigma, se, evaluations, est, b, ln):
+    """The same noise gives the same answer; phi's float rounding differs with the batch and the padding,
+    which can only matter by flipping a discrete choice of the solver (one more round of samples):
+    then the two answers agree within their error bars."""
+    if evaluations == est.evaluations[b]:
+        np.testing.assert_allclose(sigma, est.sigma[b, :ln], rtol=1e-3)
+    else:
+        spread = 3 * np.sqrt(se ** 2 + est.sigma_se[b, :ln] ** 2)
+        assert np.all(np.abs(np.log(sigma / est.sigma[b, :ln])) <= spread), (sigma, est.sigma[b, :ln], spread)
 
 
 def test_padding_is_nan_and_junk_is_ignored(padded_batch):
@@ -336,11 +365,11 @@ def test_same_seed_same_answer_other_seed_close_but_different():
     np.testing.assert_array_equal(a.steps, b.steps)
     np.testing.assert_array_equal(a.loss, b.loss)
     assert not np.array_equal(a.sigma, c.sigma)
-    # another seed's answer differs by sampling error only: within 3 of the two answers'
-    # reported standard errors (the worst word's, relative; 20% each at the default precision)
-    spread = 3 * math.sqrt(float(np.max(a.sampling_error)) ** 2 + float(np.max(c.sampling_error)) ** 2)
-    assert max_rel_err(c.sigma, a.sigma) < spread
-    assert np.median(np.abs(c.sigma / a.sigma - 1)) < 0.25
+    # another seed's answer differs by sampling error only: within 4 of the two answers'
+    # reported standard errors for every word
+    spread = 4 * np.sqrt(a.sigma_se ** 2 + c.sigma_se ** 2)
+    assert np.all(np.abs(np.log(c.sigma) - np.log(a.sigma)) <= spread + 1e-9)
+    assert np.median(np.abs(c.sigma / a.sigma - 1)) < 2 * a.settings["precision"]
     assert a.settings["seed"] == 0 and c.settings["seed"] == 1
 
 
@@ -379,6 +408,66 @@ def test_paper_solver_ranks_words_like_default_solver():
     paper = wordinfo.estimate(phi, x, feature_std=fs, solver="paper", steps=300, lr=0.03)
     rho = spearmanr(paper.sigma[0], default.sigma[0])[0]
     assert rho >= 0.8, (paper.sigma, default.sigma)
+
+
+def _saturated_gru_classifier():
+    """A GRU classifier trained to 100% on 'is word 2's first coordinate large in magnitude?'.
+
+    Its logits saturate: a sentence of class 1 keeps its class under large noise (the magnitude
+    only grows), so its reconstruction error rises, then falls again towards the bound.
+    """
+    torch.manual_seed(0)
+    n, k, h = 6, 4, 8
+
+    class Classifier(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru, self.head = torch.nn.GRU(k, h, batch_first=True), torch.nn.Linear(h, 2)
+
+        def forward(self, x):
+            return self.head(self.gru(x)[0][:, -1])
+
+    model = Classifier()
+    x = 0.3 * torch.randn(1024, n, k)
+    y = (x[:, 2, 0].abs() > 0.3).long()
+    opt = torch.optim.Adam(model.parameters(), lr=2e-2)
+    for _ in range(300):
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.requires_grad_(False)
+    assert bool((model(x).argmax(1) == y).all())
+    confident = (y == 1) & (model(x).softmax(1)[:, 1] > 0.99)
+    return model, x[confident][:2]
+
+
+def _common_objective(phi, x, sigma, lam=LAM, samples=8192):
+    """The objective of an answer on one fixed set of Gaussian noise, the same for every solver."""
+    g = torch.Generator().manual_seed(99)
+    clean = phi(x)
+    fs = clean.pow(2).mean(1, keepdim=True).sqrt()                  # the fallback sigma_S
+    sig = torch.as_tensor(sigma, dtype=torch.float32)
+    total = torch.zeros(len(x))
+    with torch.no_grad():
+        for _ in range(samples // 1024):
+            eps = torch.randn(1024, *x.shape, generator=g)
+            out = phi((x[None] + sig[None, :, :, None] * eps).reshape(-1, *x.shape[1:])).reshape(1024, *clean.shape)
+            total += ((out - clean) / fs).pow(2).mean(-1).sum(0)
+    return (total / samples - lam * sig.log().mean(1)).numpy()
+
+
+def test_never_worse_than_the_paper_solver_on_a_saturated_classifier():
+    """On a saturated GRU's logits, whose error is not monotone in sigma, the default answer's
+    objective on common noise is at most 0.1% above the authors' algorithm's (5,000 Adam steps)."""
+    model, x = _saturated_gru_classifier()
+    scale = 1.5
+    rays = [_common_objective(model, x, np.full(x.shape[:2], s), lam=0.0, samples=2048) for s in (0.4, 1.5)]
+    assert np.all(rays[1] < rays[0]), rays                           # the error falls again towards the bound
+    default = wordinfo.estimate(model, x, scale=scale)
+    paper = wordinfo.estimate(model, x, scale=scale, solver="paper")
+    ours, theirs = _common_objective(model, x, default.sigma), _common_objective(model, x, paper.sigma)
+    assert np.all(ours <= theirs + 1e-3 * np.abs(theirs)), (ours, theirs)
 
 
 # ----------------------------------------------------------------------------- 7. errors

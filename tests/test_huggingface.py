@@ -19,7 +19,7 @@ from wordinfo.models.huggingface import HuggingFaceEncoder
 
 transformers = pytest.importorskip("transformers")
 
-FAST = {"max_groups": 2, "max_steps": 10}          # keeps the solver quick on tiny models
+FAST = {"max_samples": 32, "max_steps": 10}          # keeps the solver quick on tiny models
 TEXTS = ["an unbelievably good film", "rare bird has more than enough charm to make it memorable ."]
 
 
@@ -415,7 +415,10 @@ def test_batch_size_does_not_change_the_answer(bert, tokenizer):
     b = wordinfo.explain(BATCH[:5], bert, tokenizer, layers=[1, 3], batch_size=8, **FAST)
     assert a.texts == b.texts == BATCH[:5]
     for i in range(5):
-        np.testing.assert_allclose(a.sigma[i], b.sigma[i], rtol=0.02)
+        # the same noise; the batch changes the model's float rounding, which can matter only by
+        # flipping a discrete choice of the solver (one more round of samples): within the error bars
+        spread = np.maximum(1e-3, 3 * np.sqrt(a.sigma_se[i] ** 2 + b.sigma_se[i] ** 2))
+        assert np.all(np.abs(np.log(a.sigma[i] / b.sigma[i])) <= spread), (i, a.sigma[i], b.sigma[i], spread)
 
 
 # ---------------------------------------------------------------- 4. layers and targets

@@ -26,7 +26,7 @@ from wordinfo.training.reverse import (
     reverse_text,
 )
 
-FAST = {"max_groups": 2, "max_steps": 10}
+FAST = {"max_samples": 32, "max_steps": 10}
 TEXTS = ["an unbelievably good film", "a long , dull and rather pointless film with a few good moments"]
 REV = ["3 1 4 1 5", "9 2 6 5 3 5 8"]
 

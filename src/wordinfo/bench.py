@@ -33,7 +33,7 @@ from .objective import objective
 # the project's data sit beside its checkout (../shared/data); looked for from the working directory, then the checkout
 DATA_CANDIDATES = (Path("../shared/data/sst2/test.tsv"),
                    Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sst2" / "test.tsv")
-COMMON_SAMPLES = 64
+COMMON_SAMPLES = 1024     # the common-noise objective: enough that a 0.1% gap is above its own noise
 
 
 def sst2_sentences(path: str | Path | None = None, n: int | None = None) -> list[str]:
@@ -105,6 +105,7 @@ class Run:
     memory_mb: float
     gpu_memory_mb: float     # 0 on a CPU
     log_sigma: list          # per problem: [T, B, n]
+    log_sigma_se: list       # per problem: [T, B, n], the solver's standard errors
     layer_evaluations: int   # noisy copies x layers they passed through (forward + backward)
     converged: float         # share of (sentence, layer) pairs
 
@@ -136,15 +137,16 @@ def _tally(name: str, job, start_solving, memory: PeakMemory) -> Run:
 
     Answers come back on the CPU, so a GPU has finished when the clock stops."""
     depth = torch.tensor([t.layer or job.encoder.num_layers for t in job.targets])
-    answers, evals, conv = [], 0, []
+    answers, errors, evals, conv = [], [], 0, []
     with memory as mem:
         start = time.perf_counter()
         for result in start_solving():
             answers.append(result.log_sigma)
+            errors.append(result.log_sigma_se)
             evals += int((result.evaluations * depth[:, None]).sum())
             conv.append(result.converged.float().mean().item())
         seconds = time.perf_counter() - start
-    return Run(name, seconds, mem.extra_mb, mem.gpu_extra_mb, answers, evals, float(np.mean(conv)))
+    return Run(name, seconds, mem.extra_mb, mem.gpu_extra_mb, answers, errors, evals, float(np.mean(conv)))
 
 
 @torch.no_grad()
@@ -170,6 +172,33 @@ def agreement(problems, a: list, b: list) -> list[float]:
                 m = p.mask[i].cpu()
                 out.append(float(spearmanr(ua[t, i, m].numpy(), ub[t, i, m].numpy())[0]))
     return out
+
+
+def seed_agreement(problems, a: "Run", b: "Run", scale: float) -> dict:
+    """How two seeds' answers agree, per (sentence, layer) and per word, and whether the error bars cover it.
+
+    Spearman of sigma per pair (median, 10th percentile, min), the median word's |log sigma_a -
+    log sigma_b|, and the share of words with that difference within ``1.96 sqrt(se_a^2 + se_b^2)``
+    (words at the bound in both answers left out: they agree exactly).
+    """
+    from scipy.stats import spearmanr
+    rho, diffs, covered = [], [], []
+    upper = float(np.log(scale)) - 1e-6
+    for p, ua, ub, sa, sb in zip(problems, a.log_sigma, b.log_sigma, a.log_sigma_se, b.log_sigma_se):
+        for t in range(ua.shape[0]):
+            for i in range(ua.shape[1]):
+                m = p.mask[i].cpu()
+                x, y = ua[t, i, m].numpy(), ub[t, i, m].numpy()
+                rho.append(float(spearmanr(x, y)[0]) if len(x) > 1 else 1.0)
+                free = ~((x >= upper) & (y >= upper))
+                d = np.abs(x - y)[free]
+                bar = 1.96 * np.sqrt(sa[t, i, m].numpy() ** 2 + sb[t, i, m].numpy() ** 2)[free]
+                diffs.extend(d.tolist())
+                covered.extend((d <= bar + 1e-9).tolist())
+    rho = np.nan_to_num(np.array(rho), nan=1.0)
+    return {"pairs": len(rho), "words": len(diffs), "spearman_median": float(np.median(rho)),
+            "spearman_p10": float(np.percentile(rho, 10)), "spearman_min": float(np.min(rho)),
+            "median_abs_log_ratio": float(np.median(diffs)), "error_bar_coverage": float(np.mean(covered))}
 
 
 def objective_gap(problems, answer: list, reference: list) -> list[float]:
@@ -239,6 +268,13 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
     if workers > 1:         # the same stream shared out to single-thread processes
         with WorkerPool(job, workers) as pool:
             runs_b.update({f"{name} x{workers}": run_on_workers(pool, batches, name) for name in ("default", "fast")})
+    # the same stream with another seed: how far the answers move, and whether the error bars say so
+    job_1 = prepare(None, device=device, seed=1)
+    if workers > 1:
+        with WorkerPool(job_1, workers) as pool:
+            seed_1 = {name: run_on_workers(pool, batches, name) for name in ("default", "fast")}
+    else:
+        seed_1 = {name: run_solver_on(job_1, problems, name) for name in ("default", "fast")}
     ref_problems = [job.problem([t])[0] for t in chosen[:n_ref]]
     ref_runs = {name: run_solver_on(job, ref_problems, name, **opts)
                 for name, opts in (("default", {}), ("fast", {}), ("paper", {"steps": paper_steps}))}
@@ -258,6 +294,7 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
             name: float(np.median(agreement(problems, runs_b[f"{name} x{workers}"].log_sigma, runs_b[name].log_sigma)))
             for name in ("default", "fast") if workers > 1},
         "reference": _case_table(ref_problems, ref_runs, reference="paper", sentences=n_ref),
+        "seeds": {name: seed_agreement(problems, runs_b[name], seed_1[name], job.scale) for name in ("default", "fast")},
     }
     if workers > 1 and batch_size == 1:     # the workers' answers on the reference sentences, judged the same way
         case_b["reference_workers"] = {
@@ -338,6 +375,10 @@ def _log_case_b(log, b):
     for name, r in b.get("workers_vs_one_process_spearman_median", {}).items():
         log(f"  {name} on workers vs one process: median Spearman {r:.3f}")
     _log_case(log, "B (reference sentences)", b["reference"])
+    for name, r in b["seeds"].items():
+        log(f"  {name}, seed 0 vs 1 ({r['pairs']} sentence-layer pairs, {r['words']} words): Spearman median "
+            f"{r['spearman_median']:.3f}, 10th percentile {r['spearman_p10']:.3f}, min {r['spearman_min']:.3f}; "
+            f"median |log sigma ratio| {r['median_abs_log_ratio']:.2%}; error bars cover {r['error_bar_coverage']:.0%}")
     for name, r in b.get("reference_workers", {}).items():
         log(f"        {name:16s} vs paper: Spearman {r['spearman_median']:.3f}/{r['spearman_min']:.3f}, "
             f"objective gap (max) {r['objective_gap_max']:+.2%}")

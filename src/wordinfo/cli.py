@@ -330,11 +330,13 @@ def _print_table(exp, value: str) -> None:
 
     key = {"kept": "retained_bits", "bits": "bits", "sigma": "sigma"}[value]
     data = exp.word_values(key)                               # [layers, words]
+    errors = exp.word_errors(key)                             # their standard errors (NaN: none known)
     lo, hi = float(data.min()), float(data.max())
     console = Console()
     console.print(f"[bold]{escape(exp.model)}[/]: {VALUE_HELP[value]}")
     console.print(f"bound on sigma = {exp.scale:.3g}, lambda = {exp.settings['lam']}, K = {exp.width}; "
-                  "shading runs light (low) to dark blue (high) within the sentence", style="dim")
+                  "shading runs light (low) to dark blue (high) within the sentence; ± one standard error",
+                  style="dim")
     table = Table()
     table.add_column("word")
     for layer in exp.layers:
@@ -345,7 +347,9 @@ def _print_table(exp, value: str) -> None:
         for li in range(len(exp.layers)):
             v = float(data[li, w])
             shade = int(40 + 200 * (v - lo) / (hi - lo)) if hi > lo else 140
-            cells.append(f"[rgb({shade},{shade},255)]{fmt.format(v)}[/]")
+            se = float(errors[li, w])
+            spread = "" if se != se else f" [dim]±{fmt.format(se)}[/]"
+            cells.append(f"[rgb({shade},{shade},255)]{fmt.format(v)}[/]{spread}")
         table.add_row(f"[dim]{escape(word)}[/]" if special else escape(word), *cells)
     console.print(table)
 

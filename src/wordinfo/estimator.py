@@ -36,6 +36,12 @@ class Estimate:
     loss: np.ndarray             # [B] final objective
     settings: dict = field(default_factory=dict)
     sampling_error: np.ndarray | None = None   # [B] relative standard error of sigma, worst word (default solver)
+    sigma_se: np.ndarray | None = None         # [B, n] standard error of log sigma (relative error of sigma), NaN on padding
+
+    @property
+    def entropy_bits_se(self) -> np.ndarray | None:
+        """The standard error of ``entropy_bits`` (and of ``retained_bits``): ``K / ln 2`` times ``sigma_se``."""
+        return None if self.sigma_se is None else obj.bits_error(self.sigma_se, self.width)
 
     @property
     def mask(self) -> np.ndarray:
@@ -65,8 +71,8 @@ class Estimate:
     def to_dict(self) -> dict:
         """Plain lists and numbers (NaN on padding becomes None), ready for JSON."""
         out = {name: None if getattr(self, name) is None else json_ready(getattr(self, name)) for name in
-               ("sigma", "entropy_nats", "entropy_bits", "retained_bits", "total_nats", "total_bits",
-                "steps", "evaluations", "converged", "loss", "sampling_error")}
+               ("sigma", "sigma_se", "entropy_nats", "entropy_bits", "entropy_bits_se", "retained_bits",
+                "total_nats", "total_bits", "steps", "evaluations", "converged", "loss", "sampling_error")}
         out.update(width=self.width, settings=self.settings)
         return out
 
@@ -86,7 +92,7 @@ class Estimate:
                 meta = json.loads(data["meta"].tobytes().decode())
                 return cls(width=meta["width"], settings=meta["settings"],
                            **{k: data[k] for k in ("sigma", "steps", "evaluations", "converged", "loss")},
-                           sampling_error=data["sampling_error"] if "sampling_error" in data.files else None)
+                           **{k: data[k] if k in data.files else None for k in ("sampling_error", "sigma_se")})
         except (OSError, KeyError, ValueError) as e:
             raise WordinfoError(f"{path} is not a saved wordinfo Estimate ({e}): save one with Estimate.save") from None
 
@@ -123,12 +129,15 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
                       lam=lam, scale=scale, seed=seed, compute_dtype=compute_dtype(dtype, x.device))
     result = run_solver(problem, solver, progress=progress, **solver_options)
     sigma = result.sigma(scale)[0].masked_fill(~mask.cpu(), float("nan")).numpy()
+    se = None if result.log_sigma_se is None else \
+        result.log_sigma_se[0].masked_fill(~mask.cpu(), float("nan")).numpy()
     settings = {"lam": lam, "scale": scale, "seed": seed, "solver": solver,
                 "feature_std": "given" if feature_std is not None else "mean-square fallback",
                 **result.info}
     arrays = {"sigma": sigma, "steps": result.steps[0].numpy(), "evaluations": result.evaluations[0].numpy(),
               "converged": result.converged[0].numpy(), "loss": result.loss[0].numpy(),
-              "sampling_error": None if result.sampling_error is None else result.sampling_error[0].numpy()}
+              "sampling_error": None if result.sampling_error is None else result.sampling_error[0].numpy(),
+              "sigma_se": se}
     if single:
         arrays = {k: None if v is None else v[0] for k, v in arrays.items()}
     return Estimate(width=x.shape[-1], settings=settings, **arrays)
@@ -231,9 +240,11 @@ def _call_with_mask(phi):
     if not callable(phi):
         raise WordinfoError("phi must be callable: a function or module mapping x [batch, n, K] to a tensor")
     try:
-        params = [p for p in inspect.signature(phi).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
-        takes_mask = len(params) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in params)
+        # required positional parameters only: ``lambda x, W=W: ...`` takes one argument, not a mask
+        params = inspect.signature(phi).parameters.values()
+        required = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                    and p.default is p.empty]
+        takes_mask = len(required) >= 2 or (len(required) == 1 and any(p.kind == p.VAR_POSITIONAL for p in params))
     except (TypeError, ValueError):
         takes_mask = False
     return (lambda x, m: phi(x, m)) if takes_mask else (lambda x, m: phi(x))

@@ -62,11 +62,7 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
                 bar.update(len(batch))
     if bar is not None:
         bar.close()
-    parts = [results[i] for i in range(len(texts))]
-    return Explanation(model=job.encoder.name, target=target, layers=[t.label for t in job.targets], texts=texts,
-                       word_maps=[p[0] for p in parts], sigma=[p[1] for p in parts], width=job.encoder.width,
-                       scale=job.scale, steps=[p[2] for p in parts], converged=[p[3] for p in parts],
-                       settings=job.settings)
+    return job.explanation(texts, [results[i] for i in range(len(texts))])
 
 
 def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *, lam: float = 0.1,
@@ -173,8 +169,17 @@ class Job:
         """``run`` on each batch in turn, lazily (a :class:`~wordinfo.workers.WorkerPool` has the same call)."""
         return (self.run(texts, bar) for texts in batches)
 
+    def explanation(self, texts: list[str], parts: list[tuple]) -> Explanation:
+        """The :class:`Explanation` of ``texts`` from what ``run`` gave for each of them."""
+        return Explanation(model=self.encoder.name, target=self.targets[0].kind, layers=[t.label for t in self.targets],
+                           texts=list(texts), word_maps=[p[0] for p in parts], sigma=[p[1] for p in parts],
+                           width=self.encoder.width, scale=self.scale, steps=[p[2] for p in parts],
+                           converged=[p[3] for p in parts], settings=self.settings,
+                           sigma_se=[p[4] for p in parts])
+
     def run(self, texts: list[str], bar=None) -> list[tuple]:
-        """Explain a batch: per text, its word map, sigma [targets, tokens], steps and converged flags."""
+        """Explain a batch: per text, its word map, sigma [targets, tokens], steps, converged flags and the
+        standard error of log sigma [targets, tokens]."""
         problem, enc = self.problem(texts)
         mask = problem.mask.cpu()
         result = self.solve(problem, bar)
@@ -185,7 +190,8 @@ class Job:
             wm = word_map(texts[b], tokens, [w for w, v in zip(enc.word_ids(b), valid.tolist()) if v],
                           enc["offset_mapping"][b][valid].tolist(), enc["special_tokens_mask"][b][valid].tolist())
             sigma = result.sigma(self.scale)[:, b, valid].numpy().astype(float)
-            out.append((wm, sigma, result.steps[:, b].numpy(), result.converged[:, b].numpy()))
+            se = result.log_sigma_se[:, b, valid].numpy().astype(float)
+            out.append((wm, sigma, result.steps[:, b].numpy(), result.converged[:, b].numpy(), se))
         return out
 
 

@@ -33,16 +33,24 @@ class Explanation:
     steps: list[np.ndarray] = field(default_factory=list)       # per sentence: [len(layers)]
     converged: list[np.ndarray] = field(default_factory=list)   # per sentence: [len(layers)]
     settings: dict = field(default_factory=dict)
+    # per sentence: [len(layers), n_tokens], the standard error of log sigma (= the relative error of
+    # sigma); empty for results saved before error bars existed
+    sigma_se: list[np.ndarray] = field(default_factory=list)
 
     # ---- access
     def __len__(self) -> int:
         return len(self.texts)
 
     def __getitem__(self, i: int) -> "Explanation":
-        i = range(len(self))[i]
-        return Explanation(self.model, self.target, self.layers, [self.texts[i]], [self.word_maps[i]],
-                           [self.sigma[i]], self.width, self.scale, self.steps[i:i + 1],
-                           self.converged[i:i + 1], self.settings)
+        return self.select([range(len(self))[i]])
+
+    def select(self, ids) -> "Explanation":
+        """The sentences ``ids`` (in that order) as an Explanation of their own."""
+        ids = list(ids)
+        pick = lambda values: [values[i] for i in ids] if values else []  # noqa: E731
+        return Explanation(self.model, self.target, self.layers, pick(self.texts), pick(self.word_maps),
+                           pick(self.sigma), self.width, self.scale, pick(self.steps), pick(self.converged),
+                           self.settings, pick(self.sigma_se))
 
     def tokens(self, i: int = 0) -> list[str]:
         return self.word_maps[i].tokens
@@ -63,6 +71,35 @@ class Explanation:
         if value == "log_sigma_centered":
             return np.log(s) - np.log(s).mean(-1, keepdims=True)
         raise ValueError(f"unknown value {value!r}: use one of {', '.join(VALUES)}")
+
+    def token_errors(self, value: str = "bits", i: int = 0) -> np.ndarray:
+        """The standard error of :meth:`token_values` ``[layers, tokens]`` (NaN where none was saved).
+
+        From the solver's error of ``log sigma``: bits (entropy or kept) move by ``K / ln 2``
+        per unit of ``log sigma``, sigma by ``sigma`` times it.
+        """
+        if not self.sigma_se:
+            return np.full_like(self.sigma[i], np.nan)
+        se = self.sigma_se[i]
+        if value in ("bits", "retained_bits"):
+            return obj.bits_error(se, self.width)
+        if value == "sigma":
+            return self.sigma[i] * se
+        if value == "log_sigma_centered":
+            return se
+        raise ValueError(f"unknown value {value!r}: use one of {', '.join(VALUES)}")
+
+    def word_errors(self, value: str = "bits", i: int = 0) -> np.ndarray:
+        """The standard error of :meth:`word_values` ``[layers, words]``: the pieces' errors added in
+        quadrature (bits), or that of their mean log scale (sigma)."""
+        wm = self.word_maps[i]
+        se = self.token_errors(value if value in ("bits", "retained_bits") else "log_sigma_centered", i)
+        var = wm.merge(se ** 2)
+        if value in ("bits", "retained_bits"):
+            return np.sqrt(var)
+        counts = wm.merge(np.ones(len(wm.tokens)))
+        log_se = np.sqrt(var) / counts
+        return self.word_values("sigma", i) * log_se if value == "sigma" else log_se
 
     def word_values(self, value: str = "bits", i: int = 0) -> np.ndarray:
         """``[layers, words]``: token values summed over each word's pieces (entropies add).
@@ -92,13 +129,15 @@ class Explanation:
         rows = []
         for i, wm in enumerate(self.word_maps):
             bits, kept = self.token_values("bits", i), self.token_values("retained_bits", i)
+            sigma_se, bits_se = self.token_errors("sigma", i), self.token_errors("bits", i)
             for li, layer in enumerate(self.layers):
                 for ti, tok in enumerate(wm.tokens):
                     w = wm.token_word[ti]
                     rows.append({"sentence": i, "layer": layer, "position": ti, "token": tok,
                                  "word_index": w, "word": wm.words[w], "special": wm.special[w],
                                  "sigma": float(self.sigma[i][li, ti]), "bits": float(bits[li, ti]),
-                                 "retained_bits": float(kept[li, ti])})
+                                 "retained_bits": float(kept[li, ti]), "sigma_se": float(sigma_se[li, ti]),
+                                 "bits_se": float(bits_se[li, ti])})
         return pd.DataFrame(rows)
 
     # ---- serialisation
@@ -107,6 +146,8 @@ class Explanation:
         wm = self.word_maps[i]
         bits, kept = self.token_values("bits", i), self.token_values("retained_bits", i)
         wbits, wkept = self.word_values("bits", i), self.word_values("retained_bits", i)
+        sigma_se, bits_se, wbits_se = self.token_errors("sigma", i), self.token_errors("bits", i), \
+            self.word_errors("bits", i)
         layers = []
         for li, label in enumerate(self.layers):
             layers.append({
@@ -114,6 +155,9 @@ class Explanation:
                 "sigma": json_ready(self.sigma[i][li]), "bits": json_ready(bits[li]),
                 "word_bits": json_ready(wbits[li]),
                 "retained_bits": json_ready(kept[li]), "word_retained_bits": json_ready(wkept[li]),
+                "sigma_se": json_ready(sigma_se[li]), "bits_se": json_ready(bits_se[li]),
+                "word_bits_se": json_ready(wbits_se[li]),
+                "log_sigma_se": json_ready(self.sigma_se[i][li]) if self.sigma_se else None,
                 "steps": int(self.steps[i][li]) if self.steps else None,
                 "converged": bool(self.converged[i][li]) if self.converged else None,
             })
@@ -148,8 +192,11 @@ class Explanation:
         steps = [np.array([layer.get("steps") or 0 for layer in s["layers"]]) for s in sentences]
         conv = [np.array([bool(layer.get("converged")) for layer in s["layers"]]) for s in sentences]
         layers = [str(layer["layer"]) for layer in sentences[0]["layers"]]
+        has_se = all(layer.get("log_sigma_se") is not None for s in sentences for layer in s["layers"])
+        se = [np.array([layer["log_sigma_se"] for layer in s["layers"]], dtype=float) for s in sentences] \
+            if has_se else []
         return cls(d["model"], d["target"], layers, [s["text"] for s in sentences], maps, sigma,
-                   int(d["width"]), float(d["scale"]), steps, conv, d.get("settings", {}))
+                   int(d["width"]), float(d["scale"]), steps, conv, d.get("settings", {}), se)
 
     # ---- pictures
     def plot(self, i: int = 0, value: str = "log_sigma_centered", ax=None, annotate: bool | None = None):

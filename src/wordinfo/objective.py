@@ -71,6 +71,11 @@ def retained_bits(sigma, scale: float, width: int):
     return kept.clamp_min(0.0) if isinstance(kept, torch.Tensor) else np.maximum(kept, 0.0)  # NaN (padding) stays NaN
 
 
+def bits_error(log_sigma_se, width: int):
+    """Standard error of an entropy or of the bits kept, in bits, from that of ``log sigma``: ``K / ln 2`` times it."""
+    return width * log_sigma_se / LN2
+
+
 def linearised_optimum(jacobian_sq_norm: torch.Tensor, n_elements: torch.Tensor, n_words: torch.Tensor,
                        lam: float, scale: float) -> torch.Tensor:
     """The optimal ``sigma`` when ``phi`` is linear (exact) or the noise is small (first order).

@@ -34,6 +34,7 @@ def _fragment(exp, indices, ids=None, more=0, run=None, layer_columns=(), layer_
     sentences = []
     for k, i in enumerate(indices):
         kept, bits = exp.word_values("retained_bits", i), exp.word_values("bits", i)
+        kept_se = exp.word_errors("retained_bits", i)
         lo, hi = float(kept.min()), float(kept.max())
         words = [{"text": w, "special": bool(s)} for w, s in zip(exp.words(i), exp.word_maps[i].special)]
         rows = []
@@ -43,7 +44,8 @@ def _fragment(exp, indices, ids=None, more=0, run=None, layer_columns=(), layer_
                 s = (float(kept[li, wi]) - lo) / (hi - lo) if hi > lo else 0.5
                 bg = f"rgb({round(240 - 210 * s)},{round(244 - 170 * s)},{round(255 - 90 * s)})"
                 cells.append({"text": f"{kept[li, wi]:.0f}", "bg": bg, "fg": "#fff" if s > 0.6 else "#111",
-                              "title": f"{w['text']} · layer {layer}: {kept[li, wi]:.1f} bits kept, "
+                              "title": f"{w['text']} · layer {layer}: {kept[li, wi]:.1f}"
+                                       f"{_plus_minus(kept_se[li, wi])} bits kept, "
                                        f"H = {bits[li, wi]:.1f} bits"})
             rows.append({"layer": layer, "cells": cells})
         sentences.append({"id": ids[k] if ids is not None else (i if len(exp) > 1 else None), "text": exp.texts[i],
@@ -51,3 +53,8 @@ def _fragment(exp, indices, ids=None, more=0, run=None, layer_columns=(), layer_
     return environment().get_template("fragment.html.j2").render(
         run=run, layer_columns=list(layer_columns), layer_rows=list(layer_rows), sentences=sentences, more=more,
         scale=exp.scale)
+
+
+def _plus_minus(se: float) -> str:
+    """' ± 1.2' for a known standard error, '' for none (NaN)."""
+    return "" if se != se else f" ± {se:.1f}"

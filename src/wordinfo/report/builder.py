@@ -188,19 +188,15 @@ def _sentences(ws, max_sentences):
 def _explanation(src, ids):
     if hasattr(src, "run"):
         return src.run.explanation(ids)
-    exp = src.exp
-    from ..explanation import Explanation
-    return Explanation(exp.model, exp.target, exp.layers, [exp.texts[i] for i in ids],
-                       [exp.word_maps[i] for i in ids], [exp.sigma[i] for i in ids], exp.width, exp.scale,
-                       [exp.steps[i] for i in ids] if exp.steps else [],
-                       [exp.converged[i] for i in ids] if exp.converged else [], exp.settings)
+    return src.exp.select(ids)
 
 
 def _heat(exp, i) -> dict:
     """One sentence's words-by-layers values, rounded for the page."""
     return {"words": exp.words(i), "special": [bool(s) for s in exp.word_maps[i].special], "layers": exp.layers,
             "kept": _round(exp.word_values("retained_bits", i), 1), "bits": _round(exp.word_values("bits", i), 1),
-            "centered": _round(exp.word_values("log_sigma_centered", i), 3)}
+            "centered": _round(exp.word_values("log_sigma_centered", i), 3),
+            "kept_se": _round(exp.word_errors("retained_bits", i), 1)}
 
 
 def _round(a, digits):

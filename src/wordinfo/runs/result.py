@@ -95,7 +95,7 @@ class Run:
             raise WordinfoError(f"sentence {missing[0]} is not in {self.path} (done: {self.done} of {self.total}): "
                                 "give the number of an explained sentence")
         layers = self.layers
-        texts, maps, sigma, steps, conv = [], [], [], [], []
+        texts, maps, sigma, steps, conv, se = [], [], [], [], [], []
         for s in wanted:
             df = found[s].sort_values(["position"], kind="stable")
             first = df[df["layer_label"] == layers[0]]
@@ -104,12 +104,14 @@ class Run:
                                 words["special"].astype(bool).tolist()))
             by_layer = {k: g for k, g in df.groupby("layer_label")}
             sigma.append(np.stack([by_layer[k]["sigma"].to_numpy(float) for k in layers]))
+            if "log_sigma_se" in df:
+                se.append(np.stack([by_layer[k]["log_sigma_se"].to_numpy(float) for k in layers]))
             steps.append(np.array([int(by_layer[k]["steps"].iloc[0]) for k in layers]))
             conv.append(np.array([bool(by_layer[k]["converged"].iloc[0]) for k in layers]))
             texts.append(str(first["text"].iloc[0]))
         m = self.manifest
         return Explanation(m["model"]["name"], m["target"], layers, texts, maps, sigma, int(m["model"]["width"]),
-                           float(m["settings"]["scale"]), steps, conv, m["settings"])
+                           float(m["settings"]["scale"]), steps, conv, m["settings"], se)
 
     # ---- pictures
     def report(self, path: str | Path, **options) -> Path:

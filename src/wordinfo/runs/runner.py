@@ -149,7 +149,6 @@ def _flush(pending: list, job, out: Path, batch_size: int, bar, explain) -> int:
     ``explain`` maps batches of texts to ``Job.run``'s results, in order."""
     if not pending:
         return 0
-    from ..explanation import Explanation
     rows = list(pending)
     pending.clear()
     order = sorted(range(len(rows)), key=lambda i: len(rows[i].text))     # similar lengths share a batch
@@ -164,11 +163,7 @@ def _flush(pending: list, job, out: Path, batch_size: int, bar, explain) -> int:
             raise WordinfoError(f"sentence {first.sentence} (line {first.line}): {e}") from None
         if bar is not None:
             bar.update(len(batch))
-    parts = [results[i] for i in range(len(rows))]
-    exp = Explanation(model=job.encoder.name, target=job.targets[0].kind, layers=[t.label for t in job.targets],
-                      texts=[r.text for r in rows], word_maps=[p[0] for p in parts], sigma=[p[1] for p in parts],
-                      width=job.encoder.width, scale=job.scale, steps=[p[2] for p in parts],
-                      converged=[p[3] for p in parts], settings=job.settings)
+    exp = job.explanation([r.text for r in rows], [results[i] for i in range(len(rows))])
     table = store.rows_from_explanation(exp, [r.sentence for r in rows], [r.line for r in rows],
                                         [r.label for r in rows], predictions(job, [r.text for r in rows]))
     store.write_part(out, table, rows[0].sentence, rows[-1].sentence)

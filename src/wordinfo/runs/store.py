@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import WordinfoError
 
-FORMAT = "wordinfo.run/1"
+FORMAT = "wordinfo.run/2"   # /2: standard errors (log_sigma_se, sigma_se, bits_se, word_bits_se)
 PART = re.compile(r"^part-(\d{9})-(\d{9})\.parquet$")
 # manifest fields that must agree for a run to be resumed into the same directory
 KEYS = ("format", "wordinfo_version", "model.name", "model.fingerprint", "target", "layers", "settings",
@@ -40,6 +40,10 @@ def schema():
         ("special", pa.bool_()), ("sigma", pa.float64()), ("bits", pa.float64()), ("retained_bits", pa.float64()),
         ("word_bits", pa.float64()), ("word_retained_bits", pa.float64()), ("steps", pa.int32()),
         ("converged", pa.bool_()),
+        # standard errors: of log sigma (the relative error of sigma), of sigma, of bits (entropy and kept
+        # alike) and of the word's bits; NaN for the paper solver
+        ("log_sigma_se", pa.float64()), ("sigma_se", pa.float64()), ("bits_se", pa.float64()),
+        ("word_bits_se", pa.float64()),
     ])
 
 
@@ -52,7 +56,7 @@ def rows_from_explanation(exp, sentences=None, lines=None, labels=None, predicti
     labels = [None] * n if labels is None else list(labels)
     predictions = [None] * n if predictions is None else list(predictions)
     df = exp.to_dataframe()
-    extra = {k: [] for k in ("word_bits", "word_retained_bits", "steps", "converged")}
+    extra = {k: [] for k in ("word_bits", "word_retained_bits", "steps", "converged", "log_sigma_se", "word_bits_se")}
     per_sentence = {k: [] for k in ("sentence", "line", "text", "label", "prediction")}
     for i, wm in enumerate(exp.word_maps):
         wbits, wkept = exp.word_values("bits", i), exp.word_values("retained_bits", i)
@@ -60,6 +64,8 @@ def rows_from_explanation(exp, sentences=None, lines=None, labels=None, predicti
         count = len(exp.layers) * len(wm.tokens)
         extra["word_bits"].append(wbits[:, tw].ravel())
         extra["word_retained_bits"].append(wkept[:, tw].ravel())
+        extra["log_sigma_se"].append(exp.token_errors("log_sigma_centered", i).ravel())
+        extra["word_bits_se"].append(exp.word_errors("bits", i)[:, tw].ravel())
         steps = exp.steps[i] if exp.steps else np.zeros(len(exp.layers))
         conv = exp.converged[i] if exp.converged else np.zeros(len(exp.layers), bool)
         extra["steps"].append(np.repeat(np.asarray(steps, dtype=np.int64), len(wm.tokens)))
@@ -75,6 +81,7 @@ def rows_from_explanation(exp, sentences=None, lines=None, labels=None, predicti
         "word": df["word"].tolist(), "special": df["special"].astype(bool).tolist(),
         "sigma": df["sigma"].to_numpy(float), "bits": df["bits"].to_numpy(float),
         "retained_bits": df["retained_bits"].to_numpy(float),
+        "sigma_se": df["sigma_se"].to_numpy(float), "bits_se": df["bits_se"].to_numpy(float),
         **{k: np.concatenate(v) if v else np.array([]) for k, v in extra.items()},
     }
     return pa.table(columns, schema=schema())

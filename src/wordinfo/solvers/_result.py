@@ -15,6 +15,8 @@ class SolverResult:
     converged: torch.Tensor      # [T, B] bool
     loss: torch.Tensor           # [T, B] final objective
     sampling_error: torch.Tensor | None = None   # [T, B] relative standard error of sigma (max over words)
+    log_sigma_se: torch.Tensor | None = None     # [T, B, n] standard error of each word's log sigma (0 on padding)
+    samples: torch.Tensor | None = None          # [T, B] noise samples of the final estimate
     info: dict = field(default_factory=dict)
 
     def cpu(self) -> "SolverResult":

@@ -55,4 +55,6 @@ def solve_paper(problem: Problem, *, steps: int = 5000, lr: float = 0.01,
     full = torch.full((t_count, b_count), steps, dtype=torch.long)
     return SolverResult(log_sigma=u, steps=full, evaluations=full.clone(),
                         converged=torch.zeros(t_count, b_count, dtype=torch.bool), loss=best_loss,
+                        # the luckiest of 5,000 noisy steps has no error bar of its own: unknown, not zero
+                        log_sigma_se=torch.full_like(u, float("nan")).cpu(),
                         info={"steps": steps, "lr": lr})

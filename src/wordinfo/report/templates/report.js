@@ -50,7 +50,9 @@
         var v = values[li][wi], c = colour(v, lo, hi, value === "centered");
         var td = el("td", c[1] ? "dark" : null, fmt(v, digits));
         td.style.background = c[0];
-        var info = w + " · layer " + layer + ": " + fmt(h.kept[li][wi], 1) + " bits kept, H = " +
+        var se = h.kept_se ? h.kept_se[li][wi] : null;
+        var info = w + " · layer " + layer + ": " + fmt(h.kept[li][wi], 1) +
+          (se === null || se === undefined ? "" : " ± " + fmt(se, 1)) + " bits kept, H = " +
           fmt(h.bits[li][wi], 1) + " bits, log σ − sentence mean = " + fmt(h.centered[li][wi], 2);
         td.setAttribute("title", info);
         td.setAttribute("data-info", info);
