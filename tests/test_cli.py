@@ -54,6 +54,8 @@ def assert_clean_error(result, *fragments):
     ([SENTENCE, "--target", "pooler"], ["pooler"]),
     ([SENTENCE, "--calibrate", "/nonexistent/sentences.txt"], ["sentences.txt"]),
     ([SENTENCE, "--solver", "magic", "--layers", "1"], ["magic"]),
+    ([SENTENCE, "--precision", "0"], ["--precision"]),
+    ([SENTENCE, "--precision", "0.01", "--solver", "fast"], ["precision", "fast"]),
 ])
 def test_errors_are_one_line(args, fragments):
     assert_clean_error(invoke("explain", *args), *fragments)
@@ -160,7 +162,17 @@ def test_tiny_model_table_values(value, tiny_dir):
     assert result.exit_code == 0, f"{result.exception!r}\n{result.output}"
     for word in ("unbelievably", "good", "film", "L1", "L2"):
         assert word in result.stdout
+    assert result.stdout.count("±") >= 12                     # every cell of 6 words x 2 layers has its error
     assert "Traceback" not in result.output
+
+
+def test_tiny_model_precision_option(tiny_dir):
+    """--precision reaches the solver: a finer one gives smaller error bars (and says so in the settings)."""
+    rough, fine = (json.loads(invoke("explain", "an unbelievably good film", "--model", str(tiny_dir), "--json",
+                                     "--precision", p).stdout) for p in ("0.2", "0.02"))
+    assert rough["settings"]["precision"] == 0.2 and fine["settings"]["precision"] == 0.02
+    worst = [max(max(layer["log_sigma_se"]) for layer in d["layers"]) for d in (rough, fine)]
+    assert worst[1] < worst[0]
 
 
 def test_tiny_model_too_long(tiny_dir):

@@ -308,8 +308,9 @@ def test_to_dataframe_one_row_per_layer_and_token(explained):
     df = exp.to_dataframe()
     assert len(df) == len(exp.layers) * len(exp.tokens())
     assert not df.duplicated(["layer", "position"]).any()
-    for col in ("layer", "token", "word", "special", "sigma", "bits", "retained_bits"):
+    for col in ("layer", "token", "word", "special", "sigma", "bits", "retained_bits", "sigma_se", "bits_se"):
         assert col in df.columns
+    assert (df["bits_se"] > 0).all()
     row = df[(df["layer"] == exp.layers[1]) & (df["position"] == 3)].iloc[0]
     assert row["sigma"] == pytest.approx(exp.sigma[0][1, 3])
     assert row["token"] == exp.tokens()[3]
@@ -328,6 +329,12 @@ def test_to_dict_is_json_ready(explained):
         assert len(layer["bits"]) == len(exp.tokens())
         assert len(layer["word_bits"]) == len(exp.words())
         assert all(isinstance(v, float) and math.isfinite(v) for v in layer["sigma"] + layer["bits"])
+        # every value carries its standard error: sigma's, the bits' (K / ln 2 per unit of log sigma), the words'
+        se, bits_se = np.array(layer["log_sigma_se"]), np.array(layer["bits_se"])
+        assert len(se) == len(exp.tokens()) and np.all(se > 0)
+        np.testing.assert_allclose(bits_se, exp.width * se / math.log(2), rtol=1e-9)
+        np.testing.assert_allclose(layer["sigma_se"], np.array(layer["sigma"]) * se, rtol=1e-9)
+        assert len(layer["word_bits_se"]) == len(exp.words())
     assert d["settings"]["lam"] == 0.1
     assert json.loads(exp.to_json()) == d
 
@@ -345,6 +352,8 @@ def test_save_load_round_trip(explained, tmp_path):
     np.testing.assert_allclose(back.sigma[0], exp.sigma[0])
     np.testing.assert_array_equal(back.steps[0], exp.steps[0])
     np.testing.assert_array_equal(back.converged[0], exp.converged[0])
+    np.testing.assert_allclose(back.sigma_se[0], exp.sigma_se[0])
+    np.testing.assert_allclose(back.word_errors("bits"), exp.word_errors("bits"))
     assert back.settings == json.loads(json.dumps(exp.settings))
     np.testing.assert_allclose(back.table().to_numpy(), exp.table().to_numpy())
 

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -127,7 +128,11 @@ def test_limit_then_raise_it_continues_and_results_hold_metadata(tmp_path, model
     assert m["data"]["rows"] == 10 and m["settings"]["solver"] == "fast" and m["wordinfo_version"]
     df = _all_rows(tmp_path / "r")
     assert set(df.columns) >= {"sentence", "layer", "token", "word", "special", "sigma", "bits", "label",
-                               "prediction", "text"}
+                               "prediction", "text", "log_sigma_se", "sigma_se", "bits_se", "word_bits_se"}
+    assert (df["log_sigma_se"] > 0).all() and (df["word_bits_se"] >= df["bits_se"] - 1e-9).all()
+    # the run reads back with its error bars
+    np.testing.assert_allclose(run.explanation([1]).sigma_se[0].ravel(),
+                               first_sentence_se(df), rtol=1e-12)
     first_sentence = df[df["sentence"] == 1]
     assert first_sentence["text"].iloc[0] == SCRIPT and first_sentence["label"].iloc[0] == "1"
     assert first_sentence["prediction"].notna().all()
@@ -242,3 +247,9 @@ def test_too_long_sentence_fails_before_any_work(tmp_path, model_dir):
     assert result.exit_code == 2
     assert "line 2 of d.tsv" in result.stderr and "--truncate" in result.stderr
     assert store.part_files(tmp_path / "r") == []
+
+
+def first_sentence_se(df):
+    """Sentence 1's log sigma errors from the Parquet rows, layer by layer, in token order."""
+    one = df[df["sentence"] == 1].sort_values(["layer", "position"])
+    return one["log_sigma_se"].to_numpy(float)

@@ -177,12 +177,13 @@ def agreement(problems, a: list, b: list) -> list[float]:
 def seed_agreement(problems, a: "Run", b: "Run", scale: float) -> dict:
     """How two seeds' answers agree, per (sentence, layer) and per word, and whether the error bars cover it.
 
-    Spearman of sigma per pair (median, 10th percentile, min), the median word's |log sigma_a -
-    log sigma_b|, and the share of words with that difference within ``1.96 sqrt(se_a^2 + se_b^2)``
-    (words at the bound in both answers left out: they agree exactly).
+    Spearman of sigma per pair (median, 10th percentile, min; and its median over the words not
+    at the bound in both answers, for pairs with three such words or more), the median word's
+    |log sigma_a - log sigma_b|, and the share of words with that difference within
+    ``1.96 sqrt(se_a^2 + se_b^2)`` (words at the bound in both answers left out: they agree exactly).
     """
     from scipy.stats import spearmanr
-    rho, diffs, covered = [], [], []
+    rho, rho_free, diffs, covered = [], [], [], []
     upper = float(np.log(scale)) - 1e-6
     for p, ua, ub, sa, sb in zip(problems, a.log_sigma, b.log_sigma, a.log_sigma_se, b.log_sigma_se):
         for t in range(ua.shape[0]):
@@ -191,6 +192,8 @@ def seed_agreement(problems, a: "Run", b: "Run", scale: float) -> dict:
                 x, y = ua[t, i, m].numpy(), ub[t, i, m].numpy()
                 rho.append(float(spearmanr(x, y)[0]) if len(x) > 1 else 1.0)
                 free = ~((x >= upper) & (y >= upper))
+                if free.sum() >= 3:
+                    rho_free.append(float(spearmanr(x[free], y[free])[0]))
                 d = np.abs(x - y)[free]
                 bar = 1.96 * np.sqrt(sa[t, i, m].numpy() ** 2 + sb[t, i, m].numpy() ** 2)[free]
                 diffs.extend(d.tolist())
@@ -198,6 +201,8 @@ def seed_agreement(problems, a: "Run", b: "Run", scale: float) -> dict:
     rho = np.nan_to_num(np.array(rho), nan=1.0)
     return {"pairs": len(rho), "words": len(diffs), "spearman_median": float(np.median(rho)),
             "spearman_p10": float(np.percentile(rho, 10)), "spearman_min": float(np.min(rho)),
+            "spearman_free_median": float(np.median(np.nan_to_num(rho_free, nan=1.0))) if rho_free else None,
+            "pairs_free": len(rho_free),
             "median_abs_log_ratio": float(np.median(diffs)), "error_bar_coverage": float(np.mean(covered))}
 
 

@@ -42,6 +42,8 @@ def explain(
     scale: Optional[float] = typer.Option(None, help="Bound on sigma (default: 10 x std of word embeddings)."),
     seed: int = typer.Option(0, help="Seed of the noise."),
     solver: str = typer.Option("default", help="default, fast (interactive), or paper (the authors' algorithm, slow)."),
+    precision: Optional[float] = typer.Option(None, help="Default solver: the standard error each word's sigma "
+                                              "is sampled to (relative; default 0.03, i.e. 3%)."),
     dtype: str = typer.Option("auto", help="Noisy passes in auto (bfloat16 where fast), float32 or bfloat16."),
     device: str = typer.Option("cpu", help="cpu, cuda (cuda:N) or auto (the GPU when there is one)."),
 ) -> None:
@@ -55,7 +57,7 @@ def explain(
         exp = wordinfo.explain(text, model=model, layers=layers, target=target,
                                calibration=str(calibrate) if calibrate else None, lam=lam, scale=scale, seed=seed,
                                solver=solver, truncate=truncate, dtype=dtype, device=device,
-                               progress=sys.stderr.isatty() or not json_out)
+                               progress=sys.stderr.isatty() or not json_out, **_precision(precision))
     except WordinfoError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
@@ -156,6 +158,8 @@ def run(
     scale: Optional[float] = typer.Option(None, help="Bound on sigma (default: 10 x std of word embeddings)."),
     seed: int = typer.Option(0, help="Seed of the noise."),
     solver: str = typer.Option("default", help="default, fast (about 10x quicker, rougher), or paper (slow)."),
+    precision: Optional[float] = typer.Option(None, help="Default solver: the standard error each word's sigma "
+                                              "is sampled to (relative; default 0.03, i.e. 3%)."),
     progress: bool = typer.Option(True, help="Show a progress bar (rate and ETA) on stderr."),
     workers: int = typer.Option(1, help="Single-thread worker processes sharing the sentences (CPU only; one per "
                                 "core is fastest: 2 explain 1.2x as fast as one 2-thread process on 2 cores)."),
@@ -166,7 +170,8 @@ def run(
         run_corpus(data, out, model=model, layers=layers, target=target, text_col=text_col, label_col=label_col,
                    fmt=fmt, header=header, limit=limit, batch_size=batch_size, part_size=part_size, lam=lam,
                    scale=scale, calibration=str(calibrate) if calibrate else None, seed=seed, solver=solver,
-                   truncate=truncate, progress=progress, workers=workers, log=lambda m: typer.echo(m, err=True))
+                   truncate=truncate, progress=progress, workers=workers, log=lambda m: typer.echo(m, err=True),
+                   **_precision(precision))
     except WordinfoError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
@@ -320,6 +325,14 @@ def _save_png(exp, path: Path) -> None:
     ax = exp.plot()
     path.parent.mkdir(parents=True, exist_ok=True)
     ax.figure.savefig(path, dpi=150)
+
+
+def _precision(precision: float | None) -> dict:
+    """``--precision`` as a solver option, when given (a solver without it says so in one line)."""
+    if precision is None:
+        return {}
+    from ._checks import check_positive
+    return {"precision": check_positive("--precision", precision)}
 
 
 def _print_table(exp, value: str) -> None:

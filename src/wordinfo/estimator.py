@@ -110,8 +110,9 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
     to one item of the output) normalises each output element; without it each sentence
     uses the scalar ``sqrt(mean(s^2))``. ``scale`` bounds sigma (default 0.5, the authors').
     ``solver="paper"`` runs the authors' algorithm, ``solver="fast"`` a cheap approximation;
-    options such as ``precision``, ``max_groups``, ``tol``, ``max_steps`` (default solver) or
-    ``steps`` (paper, fast) pass through. ``dtype='bfloat16'`` (or 'auto') runs the noisy passes
+    options such as ``precision`` (the standard error each word's sigma is sampled to, relative),
+    ``max_samples``, ``control_variate``, ``tol``, ``max_steps`` (default solver) or ``steps``
+    (paper, fast) pass through. ``Estimate.sigma_se`` is each word's error bar. ``dtype='bfloat16'`` (or 'auto') runs the noisy passes
     under autocast: faster where the hardware supports it, for functions that autocast well.
     """
     x, mask, single = _check_inputs(x, mask)

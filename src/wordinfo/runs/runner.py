@@ -31,7 +31,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
                limit: int | None = None, batch_size: int = 1, part_size: int = 64, lam: float = 0.1,
                scale: float | None = None, calibration: str | None = None, seed: int = 0, solver: str = "default",
                truncate: bool = False, progress: bool = True, workers: int = 1,
-               log: Callable[[str], None] | None = None):
+               log: Callable[[str], None] | None = None, **solver_options):
     """Explain the sentences of ``data`` into the run directory ``out``; returns the :class:`Run`.
 
     ``model`` is anything :func:`wordinfo.explainer.prepare` takes ('minilm' or None for
@@ -41,6 +41,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
     only the first sentences (a later run may raise it and continue). ``workers`` > 1 shares
     the batches out to that many single-thread processes (on a CPU, one per core is fastest;
     answers agree with one process's to rounding, so a run may be resumed with another count).
+    ``solver_options`` (``precision``, ``max_samples``...) go to the solver and into the manifest.
     """
     from .. import __version__
     from ..explainer import prepare
@@ -59,7 +60,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
     data_hash = corpus.file_hash(spec.path)
 
     job = prepare(model, layers=layers, target=target, lam=lam, scale=scale,
-                  calibration=calibration, seed=seed, solver=solver, truncate=truncate)
+                  calibration=calibration, seed=seed, solver=solver, truncate=truncate, **solver_options)
     check_workers(workers, job)
     encoder = job.encoder
     count = _scan(spec, job, limit)

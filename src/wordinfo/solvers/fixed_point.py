@@ -103,16 +103,16 @@ def solve_fixed_point(problem: Problem, *, precision: float = 0.03, samples: int
                                                       step_count)
                 # 6. the plateau check, on the pairs that leave now, with the noise they end on
                 leaving = ~(ok & (se.amax(-1) > precision)) | (r >= max_samples)
-                sub, p_sub, ok, se, loss, steps2 = _plateau_check(run, sub, p_sub, ok, se, loss, ~cells | ~leaving,
-                                                                  progress, step_count)
-                steps = steps + steps2
+                sub, p_sub, ok, se, loss, extra = _plateau_check(run, sub, p_sub, ok, se, loss, ~cells | ~leaving,
+                                                                 progress, step_count)
                 step_count += int(steps.max())
                 worst = se.amax(-1)
                 passes = (1 + _take(cv.use[:, None].expand(-1, b_count), ts, bs).long()) * r
                 for key, value in (("steps", _take(state["steps"], ts, bs) + steps), ("loss", loss), ("se", se),
                                    ("converged", ok & (worst <= precision)), ("samples", torch.full_like(steps, r))):
                     _put(state[key], ts, bs, value, cells)
-                _put(evaluations, ts, bs, _take(evaluations, ts, bs) + steps * passes, cells)
+                # each round evaluates once where it starts, then once per step
+                _put(evaluations, ts, bs, _take(evaluations, ts, bs) + (steps + 1 + extra) * passes, cells)
                 _put(u, ts, bs, sub, cells)
                 _put(power, ts, bs, p_sub, cells)
                 # 5. the pairs that settled but are not yet precise get the samples their errors ask for:
@@ -302,6 +302,8 @@ def _plateau_check(run, u, power, ok, se, loss, skip, progress, step_offset):
     """
     p = run.problem
     at_bound = ((u >= run.upper - 1e-6) & run.wm).any(-1) & ~skip
+    # extra evaluations of the noise set per pair: a forward pass per candidate (counted as a whole
+    # evaluation), and the restarted search's own (its first one included)
     steps = torch.zeros_like(ok, dtype=torch.long)
     if not at_bound.any():
         return u, power, ok, se, loss, steps
@@ -318,6 +320,7 @@ def _plateau_check(run, u, power, ok, se, loss, skip, progress, step_offset):
                 better = cl < best_loss - 1e-4 * best_loss.abs()
                 best_u = torch.where(better[..., None], cand, best_u)
                 best_loss = torch.where(better, cl, best_loss)
+    _put(steps, lt, li, torch.full_like(cells, 2 * len(SHRINKS), dtype=torch.long), cells)
     moved = (best_u != base).any(-1) & cells
     if not moved.any():
         return u, power, ok, se, loss, steps
@@ -329,7 +332,8 @@ def _plateau_check(run, u, power, ok, se, loss, skip, progress, step_offset):
     # keep the restarted answer only where it ended better than the first one
     better = restart & (loss2 < loss)
     pick = lambda new, old: torch.where(better.reshape(better.shape + (1,) * (new.dim() - 2)), new, old)  # noqa: E731
-    return pick(u2, u), pick(p2, power), pick(ok2, ok), pick(se2, se), pick(loss2, loss), steps2
+    steps = steps + torch.where(restart, steps2 + 1, 0)
+    return pick(u2, u), pick(p2, power), pick(ok2, ok), pick(se2, se), pick(loss2, loss), steps
 
 
 def _blocks(todo: torch.Tensor):
