@@ -159,8 +159,9 @@ class Problem:
         of the other words', seeded by the item's content and the stream alone: a sentence
         gets the same noise alone or in any batch, and more samples extend the same set.
         Independent samples beat sign-balanced groups of one draw per word (the design before
-        this one) by about 4x per sample on MiniLM's deep layers, where the non-linear part of
-        the response, not the cross terms between words, is the variance (docs/performance.md).
+        this one) 5-fold (MiniLM layer 6) to 12-fold (layer 1) in variance per sample: the
+        non-linear part of the response, not the cross terms between words, is the variance
+        (``benchmarks/noise_designs.py``, docs/performance.md).
         """
         seeds = self.item_seeds(stream)
         n, k = self.x.shape[1:]

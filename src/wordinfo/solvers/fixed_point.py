@@ -11,11 +11,14 @@ Read top to bottom, it does this for every (target, sentence) pair at once:
    of samples (its Jacobian norms exact, by a basis of the output or by central differences
    along the input, when that costs at most ``exact_jacobian`` passes; else estimated to
    half of ``precision``). It costs a second pass per sample, so it is used for a
-   target only when a pilot shows it cuts the variance at least 2.5-fold (on MiniLM's
-   layers it cuts it 1.1 to 1.8-fold and is left off; on a linear function it removes it).
+   target only when a pilot shows it cuts the variance at least ``CV_GAIN``-fold (on MiniLM's
+   layers it cuts it 1.1-fold at layer 6 to 2.6-fold at layer 1 and is left off; on a linear
+   function it removes it: ``benchmarks/noise_designs.py``).
 3. *Common random numbers.* Each sentence draws its noise once (independent ``N(0, I)``
    samples per word, directions stratified) and keeps it, so the objective is a smooth
-   deterministic function of sigma and a root can be pinned down.
+   deterministic function of sigma and a root can be pinned down. Per sample, independent
+   draws cut the variance of ``dR/du_i`` 5-fold (MiniLM layer 6) to 12-fold (layer 1)
+   against the sign-balanced groups of one draw per word used before.
 4. *A step that is exact for linear functions.* With ``u_i = log sigma_i`` and
    ``g_i = dR/du_i``, stationarity is ``g_i = lam / n``. For a linear function ``g_i``
    grows as ``exp(2 u_i)``, so ``u_i += (log(lam/n) - log g_i) / p`` with ``p = 2`` lands on
