@@ -151,8 +151,9 @@ def _control_variates(problem, u, items, d, mode, exact_jacobian, samples, preci
 
     'auto' runs a pilot of a few samples at the warm start: the control variate is kept where it
     cuts the median word's variance of ``dR/du_i`` at least ``CV_GAIN``-fold. Its mean needs
-    ``||J_i||^2``: exact (a basis of the output) up to ``exact_jacobian`` output elements, else
-    Hutchinson probes doubled until their error is below ``precision``.
+    ``||J_i||^2``: exact (a basis of the output, or central differences along the input, the
+    cheaper) when that costs at most ``exact_jacobian`` passes, else Hutchinson probes, four
+    times as many a round (64 to 4,096), until their error is below half of ``precision``.
     """
     t_count, b_count = u.shape[:2]
     zeros = torch.zeros_like(u)
