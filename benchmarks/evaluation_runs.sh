@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 N=${1:-100}
 LIMIT=${2:-}
 PY=${PYTHON:-.venv/bin/python}
-WI=("$PY" -m wordinfo)
+WI=("$(dirname "$PY")/wordinfo")   # the console script of the same environment
 mkdir -p runs/models runs/eval
 for spec in "reverse lstm" "reverse transformer" "sst2 lstm"; do
   set -- $spec
