@@ -8,7 +8,7 @@ On a 2-core CPU each evaluation is already compute-bound, so batching mostly add
 import time
 
 from wordinfo.bench import sst2_sentences
-from wordinfo.explainer import prepare
+from wordinfo.job import prepare
 
 job = prepare(None)
 texts = sst2_sentences(None, 8)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from wordinfo.bench import agreement, case_a_sentence, run_solver_on, sst2_sentences
-from wordinfo.explainer import prepare
+from wordinfo.job import prepare
 
 SETTINGS = (("default", "default", {}), ("default-float32", "default", {"float32": True}), ("fast", "fast", {}))
 

@@ -15,8 +15,8 @@ import json
 import time
 from pathlib import Path
 
-from wordinfo.bench import PeakMemory, _rss, sst2_sentences
-from wordinfo.explainer import prepare
+from wordinfo.bench import PeakMemory, rss, sst2_sentences
+from wordinfo.job import prepare
 
 
 def main() -> None:
@@ -29,13 +29,13 @@ def main() -> None:
     texts = sst2_sentences(None, args.sentences)
     job = prepare(None, solver=args.solver)
     rows = []
-    start_rss = _rss()
+    start_rss = rss()
     t0 = time.perf_counter()
     with job.encoder.frozen(), PeakMemory() as mem:
         for i, text in enumerate(texts, 1):
             job.run([text])
             tokens = len(job.encoder.tokenize([text])["input_ids"][0])
-            rows.append({"sentence": i, "tokens": tokens, "rss_mb": (_rss() - start_rss) / 2**20,
+            rows.append({"sentence": i, "tokens": tokens, "rss_mb": (rss() - start_rss) / 2**20,
                          "peak_mb": (mem.peak - start_rss) / 2**20, "seconds": time.perf_counter() - t0})
             r = rows[-1]
             print(f"{i:3d} {tokens:3d} tokens  rss +{r['rss_mb']:6.0f} MB  peak so far +{r['peak_mb']:6.0f} MB  "

@@ -24,8 +24,8 @@ import math
 import torch
 
 from wordinfo.bench import sst2_sentences
-from wordinfo.explainer import prepare
-from wordinfo.problem import orthogonal_draws
+from wordinfo.job import prepare
+from wordinfo.noise import orthogonal_draws
 
 
 def hadamard(size: int) -> torch.Tensor:

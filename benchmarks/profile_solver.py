@@ -17,7 +17,7 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from wordinfo.bench import sst2_sentences
-from wordinfo.explainer import prepare
+from wordinfo.job import prepare
 from wordinfo.models import huggingface
 
 parser = argparse.ArgumentParser()

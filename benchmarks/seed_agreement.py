@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from wordinfo.bench import run_solver_on, seed_agreement, sst2_sentences
-from wordinfo.explainer import prepare
+from wordinfo.job import prepare
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import argparse
 import numpy as np
 
 from wordinfo.bench import agreement, objective_gap, run_solver_on, sst2_sentences
-from wordinfo.explainer import prepare
+from wordinfo.job import prepare
 
 SETTINGS = ({"tol": 0.01}, {"tol": 0.03}, {"precision": 0.25})
 
@@ -26,7 +26,8 @@ def main() -> None:
     job = prepare(None)
     problems = [job.problem([t])[0] for t in sst2_sentences(None, args.sentences)]
     base = run_solver_on(job, problems, "default")
-    print(f"default: {base.layer_evaluations} layer evaluations, {len(problems) / base.seconds * 60:.1f}/min", flush=True)
+    rate = len(problems) / base.seconds * 60
+    print(f"default: {base.layer_evaluations} layer evaluations, {rate:.1f}/min", flush=True)
     for options in SETTINGS:
         r = run_solver_on(job, problems, "default", **options)
         rho = agreement(problems, r.log_sigma, base.log_sigma)

@@ -13,17 +13,22 @@ Score s = logit1 - logit0 (monotone in softmax p(class 1) = sigmoid(s)); predict
 argmax == (s > 0) except exact ties (argmax picks class 0 on a tie, as does s > 0).
 """
 import os
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-import sys, json, math
-from pathlib import Path
 
-import torch
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import json  # noqa: E402 (after OMP_NUM_THREADS is set)
+import math  # noqa: E402 (after OMP_NUM_THREADS is set)
+import sys  # noqa: E402 (after OMP_NUM_THREADS is set)
+from pathlib import Path  # noqa: E402 (after OMP_NUM_THREADS is set)
+
+import torch  # noqa: E402 (after OMP_NUM_THREADS is set)
+
 torch.set_num_threads(1)
 
-import wordinfo
-from wordinfo.training.data import read_tsv, split_validation
-from wordinfo.training.loop import length_batches, matthews
-from wordinfo.training.train import MAX_TOKENS, _pad
+import wordinfo  # noqa: E402 (after OMP_NUM_THREADS is set)
+from wordinfo.corpus import read_labelled as read_tsv  # noqa: E402
+from wordinfo.training.data import split_validation  # noqa: E402
+from wordinfo.training.loop import length_batches, matthews  # noqa: E402 (after OMP_NUM_THREADS is set)
+from wordinfo.training.train import MAX_TOKENS, _pad  # noqa: E402 (after OMP_NUM_THREADS is set)
 
 DATA = Path("../shared/data/cola")           # from the project root
 MODELS = Path("runs/models")
@@ -67,7 +72,7 @@ def main(names):
         assert len(va_x) == met["data"]["n_validation"] and len(dev_x) == met["data"]["n_test"]
         model, tok = wordinfo.load_model(str(d))
         model.eval()
-        hf = hasattr(model, "config") and not isinstance(getattr(model, "config"), dict)
+        hf = hasattr(model, "config") and not isinstance(model.config, dict)
         va = scores(model, tok, va_x, hf)
         dv = scores(model, tok, dev_x, hf)
         va_s = [b - a for a, b in va]

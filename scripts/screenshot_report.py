@@ -1,4 +1,6 @@
-"""Save a PNG of an HTML report as headless Chromium shows it (for docs): python scripts/screenshot_report.py IN.html OUT.png
+"""Save a PNG of an HTML report as headless Chromium shows it (for docs).
+
+Usage: python scripts/screenshot_report.py IN.html OUT.png
 
 Needs Debian's chromium and chromium-driver and the dev extra (selenium); nothing is downloaded.
 Clicks the sentence given by --sentence (its number) first, so that its heatmaps are in the picture.

@@ -7,26 +7,11 @@ answer is known in closed form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
+from wordinfo.models.targets import Target
 from wordinfo.training.reverse import build_tokenizer
-
-
-@dataclass(frozen=True)
-class ToyTarget:
-    kind: str
-    layer: int | None
-
-    @property
-    def label(self):
-        return self.kind if self.layer is None else str(self.layer)
-
-    @property
-    def index(self):
-        return int(self.kind.split(":")[1]) if ":" in self.kind else None
 
 
 class ToyEncoder:
@@ -58,8 +43,8 @@ class ToyEncoder:
 
     def targets(self, layers="all", kind="tokens"):
         if kind == "logits" or kind.startswith("logits:"):
-            return [ToyTarget(kind, None)]
-        return [ToyTarget("tokens", layer) for layer in range(1, self.n_layers + 1)]
+            return [Target(kind, None)]
+        return [Target("tokens", layer) for layer in range(1, self.n_layers + 1)]
 
     def forward(self, xs, mask, targets):
         return [self.model(xs[i], mask, t) for i, t in enumerate(targets)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from _baseline_toys import ChainToy, LinearToy, ReluToy, ToyEncoder
 
+from _baseline_toys import ChainToy, LinearToy, ReluToy, ToyEncoder
 from wordinfo.baselines import Context, make_methods
 from wordinfo.errors import WordinfoError
 

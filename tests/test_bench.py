@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from wordinfo.bench import PeakMemory, agreement, common_objective, objective_gap, run_solver_on, sst2_sentences
 from wordinfo.cli import app
-from wordinfo.explainer import prepare
+from wordinfo.job import prepare
 
 
 @pytest.fixture(scope="module")

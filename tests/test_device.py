@@ -8,8 +8,8 @@ import torch
 from typer.testing import CliRunner
 
 from wordinfo.cli import app
+from wordinfo.device import resolve_device
 from wordinfo.errors import WordinfoError
-from wordinfo.problem import resolve_device
 from wordinfo.solvers._result import SolverResult
 
 

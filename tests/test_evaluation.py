@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 import torch
-from _baseline_toys import LinearToy, ReverseToy, ToyEncoder
 from typer.testing import CliRunner
 
+from _baseline_toys import LinearToy, ReverseToy, ToyEncoder
 from wordinfo.baselines import Context, make_methods
 from wordinfo.errors import WordinfoError
 from wordinfo.evaluation import evaluate, read_texts

@@ -12,9 +12,9 @@ import math
 import numpy as np
 import pytest
 import torch
-from _errors import one_line_error as _error
 
 import wordinfo
+from _errors import one_line_error as _error
 from wordinfo.models.huggingface import HuggingFaceEncoder
 
 transformers = pytest.importorskip("transformers")
@@ -226,7 +226,7 @@ def test_explain_all_layers_shapes_and_bounds(explained, bert, tokenizer):
     n_layers = bert.config.num_hidden_layers
     tokens = tokenizer.convert_ids_to_tokens(tokenizer(TEXTS[0])["input_ids"])
     assert len(exp) == 1
-    assert exp.layers == [str(l) for l in range(1, n_layers + 1)]
+    assert exp.layers == [str(layer) for layer in range(1, n_layers + 1)]
     assert exp.tokens() == tokens
     assert exp.sigma[0].shape == (n_layers, len(tokens))
     assert exp.width == bert.config.hidden_size

@@ -10,15 +10,16 @@ import json
 
 import pytest
 import torch
-from _errors import one_line_error as _error
 from typer.testing import CliRunner
 
 import wordinfo
+from _errors import one_line_error as _error
 from wordinfo import WordinfoError
 from wordinfo.cli import app
+from wordinfo.corpus import read_labelled as read_tsv
 from wordinfo.models.checkpoint import build, load_native, save
 from wordinfo.models.native import NativeEncoder
-from wordinfo.training.data import read_tsv, split_validation
+from wordinfo.training.data import split_validation
 from wordinfo.training.reverse import (
     ReverseTask,
     build_tokenizer,

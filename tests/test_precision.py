@@ -9,9 +9,9 @@ from scipy.stats import spearmanr
 from typer.testing import CliRunner
 
 from wordinfo.cli import app
+from wordinfo.device import compute_dtype
 from wordinfo.errors import WordinfoError
-from wordinfo.explainer import prepare
-from wordinfo.problem import compute_dtype
+from wordinfo.job import prepare
 
 
 def test_dtype_names():

@@ -87,7 +87,7 @@ def test_forgotten_at_follows_its_definition(tmp_path):
 
 
 def test_parts_of_speech_when_a_tagger_is_there(runs, monkeypatch):
-    import wordinfo.summary as summary
+    import wordinfo.summary.wordlists as summary
     monkeypatch.setattr(summary, "pos_tagger", lambda: ("fake", lambda words: ["NOUN" if w.isalpha() else "PUNCT"
                                                                               for w in words]))
     tables = summarize([runs[0]], tables=["pos"], pos="auto")

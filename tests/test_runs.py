@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 from _corpus import SCRIPT, one_thread, save_tiny_bert, sentences, write_tsv
 from wordinfo import WordinfoError
 from wordinfo.cli import app
+from wordinfo.corpus import open_spec, rows
 from wordinfo.runs import Run, run_corpus, store
-from wordinfo.runs.data import open_spec, rows
 
 EXE = Path(sys.executable).with_name("wordinfo")
 N = 120                  # sentences in the kill test: long enough to be killed mid-run

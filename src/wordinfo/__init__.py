@@ -15,7 +15,7 @@ _EXPORTS = {
     "Estimate": "wordinfo.estimator",
     "explain": "wordinfo.explainer",
     "evaluate": "wordinfo.evaluation",
-    "load_model": "wordinfo.models.checkpoint",
+    "load_model": "wordinfo.models.resolve",
     "Explanation": "wordinfo.explanation",
     "run_corpus": "wordinfo.runs",
     "open_run": "wordinfo.runs",

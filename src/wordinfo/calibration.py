@@ -15,8 +15,10 @@ from typing import Sequence
 import torch
 
 from ._checks import check_finite
-from .errors import WordinfoError
+from .corpus import read_lines
+from .files import write_atomic
 from .models.encoder import embed_texts
+from .statistics import PooledMoments, floored
 
 BATCH = 16
 
@@ -27,17 +29,10 @@ def cache_dir() -> Path:
 
 def read_sentences(path: str | Path | None) -> list[str]:
     """One sentence per line (blank lines skipped); ``None`` gives the bundled sample of 60 sentences."""
-    if path is None:
-        text = resources.files("wordinfo.data").joinpath("calibration.txt").read_text(encoding="utf-8")
-    else:
-        p = Path(path)
-        if not p.is_file():
-            raise WordinfoError(f"calibration file {str(p)!r} not found: give a text file with one sentence per line")
-        text = p.read_text(encoding="utf-8", errors="replace")
-    sentences = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(sentences) < 2:
-        raise WordinfoError("the calibration sample needs at least two sentences (one per line)")
-    return sentences
+    if path is not None:
+        return read_lines(path, "calibration file")
+    text = resources.files("wordinfo.data").joinpath("calibration.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def feature_stds(encoder, targets: Sequence, sentences: list[str], use_cache: bool = True) -> list[torch.Tensor]:
@@ -58,9 +53,8 @@ def feature_stds(encoder, targets: Sequence, sentences: list[str], use_cache: bo
         stored.update(_compute(encoder, missing, sentences))
         if use_cache:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            save_file({k: v.contiguous() for k, v in stored.items()}, str(tmp))
-            os.replace(tmp, path)     # atomic: a killed run never leaves half a file
+            tensors = {k: v.contiguous() for k, v in stored.items()}
+            write_atomic(path, lambda tmp: save_file(tensors, str(tmp)))     # a killed run never leaves half a file
     return [stored[k] for k in keys]
 
 
@@ -70,21 +64,14 @@ def _key(target) -> str:
 
 @torch.no_grad()
 def _compute(encoder, targets, sentences):
-    total = [0.0] * len(targets)
-    sums, squares = [0.0] * len(targets), [0.0] * len(targets)
+    moments = [PooledMoments() for _ in targets]
     for start in range(0, len(sentences), BATCH):
         _, mask, x = embed_texts(encoder, sentences[start:start + BATCH], truncate=True)
-        for j, (t, out) in enumerate(zip(targets, encoder.clean_outputs(x, mask, targets))):
-            rows = out[mask] if t.kind == "tokens" else out            # tokens pooled over positions
-            rows = rows.double()
-            total[j] += rows.shape[0]
-            sums[j] = sums[j] + rows.sum(0)
-            squares[j] = squares[j] + rows.pow(2).sum(0)
+        for m, t, out in zip(moments, targets, encoder.clean_outputs(x, mask, targets)):
+            m.add(out[mask] if t.kind == "tokens" else out)            # tokens pooled over positions
     result = {}
-    for j, t in enumerate(targets):
-        mean = sums[j] / total[j]
-        var = (squares[j] / total[j] - mean.pow(2)).clamp_min(0) * total[j] / max(total[j] - 1, 1)
-        std = var.sqrt().float()
+    for m, t in zip(moments, targets):
+        std = m.std(floor=False)
         check_finite(f"the model's output at {t.kind} {t.label} on the calibration sample", std)
-        result[_key(t)] = std.clamp_min(1e-3 * float(std.mean()) + 1e-12).cpu()   # constant features: floored
+        result[_key(t)] = floored(std).cpu()
     return result

@@ -13,9 +13,13 @@ import torch
 
 from . import objective as obj
 from ._checks import check_finite, check_positive
-from ._utils import json_ready
+from .device import compute_dtype
 from .errors import WordinfoError
-from .problem import Problem, compute_dtype
+from .files import json_ready
+from .problem import Problem
+from .settings import describe
+from .solvers.registry import check_solver, run_solver
+from .statistics import PooledMoments
 
 DEFAULT_SCALE = 0.5   # the authors' bound on sigma (about ten times the std of BERT's word embeddings)
 
@@ -36,7 +40,7 @@ class Estimate:
     loss: np.ndarray             # [B] final objective
     settings: dict = field(default_factory=dict)
     sampling_error: np.ndarray | None = None   # [B] relative standard error of sigma, worst word (default solver)
-    sigma_se: np.ndarray | None = None         # [B, n] standard error of log sigma (relative error of sigma), NaN on padding
+    sigma_se: np.ndarray | None = None         # [B, n] std error of log sigma (sigma's relative error), NaN: padding
 
     @property
     def entropy_bits_se(self) -> np.ndarray | None:
@@ -112,7 +116,8 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
     ``solver="paper"`` runs the authors' algorithm, ``solver="fast"`` a cheap approximation;
     options such as ``precision`` (the standard error each word's sigma is sampled to, relative),
     ``max_samples``, ``control_variate``, ``tol``, ``max_steps`` (default solver) or ``steps``
-    (paper, fast) pass through. ``Estimate.sigma_se`` is each word's error bar. ``dtype='bfloat16'`` (or 'auto') runs the noisy passes
+    (paper, fast) pass through. ``Estimate.sigma_se`` is each word's error bar. ``dtype='bfloat16'``
+    (or 'auto') runs the noisy passes
     under autocast: faster where the hardware supports it, for functions that autocast well.
     """
     x, mask, single = _check_inputs(x, mask)
@@ -132,9 +137,8 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
     sigma = result.sigma(scale)[0].masked_fill(~mask.cpu(), float("nan")).numpy()
     se = None if result.log_sigma_se is None else \
         result.log_sigma_se[0].masked_fill(~mask.cpu(), float("nan")).numpy()
-    settings = {"lam": lam, "scale": scale, "seed": seed, "solver": solver,
-                "feature_std": "given" if feature_std is not None else "mean-square fallback",
-                **result.info}
+    settings = describe(lam=lam, scale=scale, seed=seed, solver=solver, options=result.info,
+                        feature_std="given" if feature_std is not None else "mean-square fallback")
     arrays = {"sigma": sigma, "steps": result.steps[0].numpy(), "evaluations": result.evaluations[0].numpy(),
               "converged": result.converged[0].numpy(), "loss": result.loss[0].numpy(),
               "sampling_error": None if result.sampling_error is None else result.sampling_error[0].numpy(),
@@ -142,47 +146,6 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
     if single:
         arrays = {k: None if v is None else v[0] for k, v in arrays.items()}
     return Estimate(width=x.shape[-1], settings=settings, **arrays)
-
-
-def run_solver(problem: Problem, solver: str, progress: bool | str | Callable = False, **options):
-    """Run a named solver, with a progress bar (or a ``progress(step, remaining)`` callback) when asked.
-
-    The result comes back on the CPU wherever the problem lives. Unknown solver names and
-    options are a clear error."""
-    from .solvers import SOLVERS
-
-    check_solver(solver, options)
-    fn = SOLVERS[solver]
-    if not progress or callable(progress):
-        return fn(problem, progress=progress or None, **options).cpu()
-    from tqdm.auto import tqdm
-    desc = progress if isinstance(progress, str) else f"wordinfo ({solver} solver)"
-    with tqdm(desc=desc, unit="step" if solver == "default" else "fit", leave=False) as bar:
-        def tick(done, remaining):
-            bar.n = done
-            bar.set_postfix(left=remaining, refresh=True)
-        return fn(problem, progress=tick, **options).cpu()
-
-
-def solver_defaults(solver: str) -> dict:
-    """The options a solver takes and their default values (progress callbacks aside)."""
-    from .solvers import SOLVERS
-
-    params = inspect.signature(SOLVERS[solver]).parameters.values()
-    return {p.name: p.default for p in params if p.name not in ("problem", "progress")}
-
-
-def check_solver(solver: str, options: dict) -> None:
-    """Fail early, before any long work, on an unknown solver or option."""
-    from .solvers import SOLVERS
-
-    if solver not in SOLVERS:
-        raise WordinfoError(f"unknown solver {solver!r}: use one of {', '.join(SOLVERS)}")
-    allowed = set(solver_defaults(solver))
-    unknown = set(options) - allowed
-    if unknown:
-        raise WordinfoError(f"unknown option(s) {sorted(unknown)} for solver {solver!r}: "
-                            f"it takes {sorted(allowed)}")
 
 
 def feature_std(phi: Callable, xs: torch.Tensor | Sequence[torch.Tensor], masks: torch.Tensor | None = None,
@@ -195,20 +158,15 @@ def feature_std(phi: Callable, xs: torch.Tensor | Sequence[torch.Tensor], masks:
     """
     batches = [(xs, masks)] if isinstance(xs, torch.Tensor) else [(x, None) for x in xs]
     forward1 = _call_with_mask(phi)
-    rows = []
+    moments, dtype = PooledMoments(), None
     for x, m in batches:
         x, m, _ = _check_inputs(x, m)
         out = _clean_output(forward1, x, m)
-        if _element_mask(out, m, token_axis) is not None:
-            rows.append(out[m])                      # [valid tokens, ...]
-        else:
-            rows.append(out)
-    data = torch.cat(rows)
-    if data.shape[0] < 2:
+        dtype = out.dtype
+        moments.add(out[m] if _element_mask(out, m, token_axis) is not None else out)   # tokens pooled
+    if moments.count < 2:
         raise WordinfoError("feature_std needs at least two samples: pass more sentences")
-    std = data.std(dim=0)
-    # constant features would divide by zero: floor them at a small fraction of the typical spread
-    return std.clamp_min(1e-3 * float(std.mean()) + 1e-12)
+    return moments.std(dtype)
 
 
 # ---------------------------------------------------------------- input checks

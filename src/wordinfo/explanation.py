@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import objective as obj
-from ._utils import json_ready
+from .files import json_ready
 from .words import WordMap
 
 VALUES = ("bits", "retained_bits", "sigma", "log_sigma_centered")
@@ -206,12 +206,12 @@ class Explanation:
 
     def _repr_html_(self) -> str:
         """Jupyter's view: words by layers, bits kept, values on hover (first 10 sentences)."""
-        from .report import explanation_html
+        from .report import explanation_html  # notebook convenience: lazy import (docs/architecture.md)
         return explanation_html(self)
 
     def report(self, path: str | Path, **options) -> Path:
         """A self-contained HTML report of these sentences (see :func:`wordinfo.report.build_report`)."""
-        from .report import build_report
+        from .report import build_report  # notebook convenience: lazy import (docs/architecture.md)
         return build_report([self], path, **options)
 
 

@@ -1,4 +1,4 @@
-"""The measure of METHOD.md as pure functions of tensors: no model, no optimiser.
+"""The measure (docs/method.md, "The measure") as pure functions of tensors: no model, no optimiser.
 
 For a word-embedding input ``x`` (``n`` words of width ``K``) and a hidden state
 ``s = phi(x)``, the per-word noise scales ``sigma`` minimise
@@ -48,7 +48,7 @@ def entropy_term(log_sigma: torch.Tensor, word_mask: torch.Tensor) -> torch.Tens
 
 def objective(reconstruction: torch.Tensor, log_sigma: torch.Tensor, word_mask: torch.Tensor,
               lam: float) -> torch.Tensor:
-    """The loss L of METHOD.md, given the (sampled) reconstruction error of each item."""
+    """The loss L (docs/method.md, "The measure"), given the (sampled) reconstruction error of each item."""
     return reconstruction - lam * entropy_term(log_sigma, word_mask)
 
 

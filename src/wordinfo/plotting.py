@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-LABELS = {
-    "bits": "entropy H_i, bits\n(high = forgotten)",
-    "retained_bits": "bits kept vs bound\n(high = kept)",
-    "sigma": "sigma\n(high = forgotten)",
-    "log_sigma_centered": "log sigma - sentence mean\n(red = forgotten)",
-}
+from . import values
 
 
 def heatmap(exp, i: int = 0, value: str = "log_sigma_centered", ax=None, annotate: bool | None = None):
@@ -35,6 +30,6 @@ def heatmap(exp, i: int = 0, value: str = "log_sigma_centered", ax=None, annotat
         for (r, c), v in np.ndenumerate(data):
             color = "black" if value == "log_sigma_centered" else "white"
             ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=6, color=color)
-    ax.figure.colorbar(im, ax=ax, label=LABELS.get(value, value), shrink=0.9)
+    ax.figure.colorbar(im, ax=ax, label=values.label(value), shrink=0.9)
     ax.figure.tight_layout()
     return ax

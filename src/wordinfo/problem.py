@@ -18,68 +18,11 @@ from typing import Callable, Sequence
 
 import torch
 
+from .noise import orthogonal_draws
 from .objective import reconstruction_error
 
 DIFFERENCE_STEP = 1e-2   # central-difference step for exact Jacobian norms, relative to the bound on sigma
 LINEAR_SHRINK = 1e-2   # the noise scale, relative to sigma, at which a pass measures the linearised response
-
-def orthogonal_draws(seed: int, words: int, width: int, count: int, dtype=torch.float32) -> torch.Tensor:
-    """``count`` standard Gaussian draws per word, ``[count, words, width]``, stratified in direction.
-
-    Each word's draws take their directions ``width`` at a time from a random orthonormal
-    frame (so a linear function's squared response is sampled without replacement, and
-    ``width`` draws of a frame give its exact mean), and their lengths from the chi
-    distribution with ``width`` degrees of freedom: every draw is exactly ``N(0, I)``, so
-    the objective is unbiased for any function, linear or not. The first ``r`` draws do
-    not depend on ``count``, so asking for more extends the same set.
-    """
-    out = torch.empty(count, words, width, dtype=dtype)
-    for frame_start in range(0, count, width):
-        size = min(width, count - frame_start)
-        g = torch.Generator().manual_seed((seed + 7919 * (frame_start // width + 1)) % (2**63))
-        gauss = torch.randn(words, width, width, generator=g, dtype=torch.float64)[..., :size]
-        q, r = torch.linalg.qr(gauss)                                   # [words, width, size]
-        q = q * torch.sign(torch.diagonal(r, dim1=-2, dim2=-1))[:, None, :]   # unique: diag(R) > 0
-        # the column norms of a Gaussian matrix are chi(width) and independent of its Q (they are R's)
-        radius = gauss.norm(dim=1).T                                     # [size, words]
-        out[frame_start:frame_start + size] = (q.permute(2, 0, 1) * radius[..., None]).to(dtype)
-    return out
-
-
-def compute_dtype(name: str, device: torch.device | str = "cpu") -> torch.dtype | None:
-    """The dtype of the noisy passes for ``name``: 'float32' (None: no autocast), 'bfloat16', or
-    'auto' = bfloat16 where the hardware runs it fast (CUDA; CPUs with AVX512-BF16 or AMX), else float32.
-    """
-    from .errors import WordinfoError
-    name = str(name).lower()
-    if name in ("float32", "fp32"):
-        return None
-    if name in ("bfloat16", "bf16"):
-        return torch.bfloat16
-    if name != "auto":
-        raise WordinfoError(f"unknown dtype {name!r}: use auto, float32 or bfloat16")
-    device = torch.device(device)
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-    fast_bf16 = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
-    return torch.bfloat16 if device.type == "cpu" and fast_bf16 else None
-
-
-def resolve_device(name: str | torch.device | None) -> torch.device | None:
-    """Where to explain: None keeps the model where it is, 'auto' is the GPU when there is one."""
-    from .errors import WordinfoError
-    if name is None or isinstance(name, torch.device):
-        return name
-    if str(name).lower() == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise WordinfoError(f"unknown device {name!r}: use auto, cpu, cuda or cuda:N") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise WordinfoError(f"device {name!r} asked for but this PyTorch sees no GPU: use --device cpu")
-    return device
-
 
 # forward(xs [T', N, n, K], mask [N, n], targets [T']) -> T' outputs, each [N, ...]
 MultiForward = Callable[[torch.Tensor, torch.Tensor, Sequence[int]], list]

@@ -71,9 +71,9 @@ class WorkerPool:
     def __exit__(self, *exc) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def run_many(self, batches: Iterable[list[str]], bar=None) -> Iterator[list[tuple]]:
+    def run_many(self, batches: Iterable[list[str]], bar=None, predict: bool = False) -> Iterator[list]:
         """As :meth:`Job.run_many`; the workers tick no bar of their own (``bar`` is for the same call shape)."""
-        return self._pool.map(_run, batches)
+        return self._pool.map(_run, batches, itertools.repeat(predict))
 
     def solve(self, batches: Iterable[list[str]], solver: str, **options) -> Iterator:
         """Per batch, the solver's raw answer (a ``SolverResult``), for the benchmark."""
@@ -83,7 +83,7 @@ class WorkerPool:
 def _start(recipe: dict, stds, settings: dict, threads: int, all_started) -> None:
     """Worker set-up: the job of the recipe with the parent's sigma_S and settings."""
     global _JOB  # noqa: PLW0603 (one job per worker process)
-    from .explainer import prepare
+    from .job import prepare
     torch.set_num_threads(threads)
     job = prepare(**{**recipe, "calibration": "none"})          # sigma_S comes from the parent: no recalibration
     _JOB = dataclasses.replace(job, feature_stds=stds, settings=settings)
@@ -94,9 +94,9 @@ def _ready(_) -> bool:
     return _JOB is not None
 
 
-def _run(texts: list[str]) -> list[tuple]:
+def _run(texts: list[str], predict: bool = False) -> list:
     with _JOB.encoder.frozen():
-        return _JOB.run(texts)
+        return _JOB.run(texts, predict=predict)
 
 
 def _solve(texts: list[str], solver: str, options: dict):

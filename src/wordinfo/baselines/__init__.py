@@ -10,7 +10,8 @@ rollout and the information bottleneck are written here because Captum has none.
 from __future__ import annotations
 
 from .attention import Attention, AttentionRollout
-from .base import Context, Method, Scores, Sentence, is_prediction, to_words
+from .base import Method, Scores, to_words
+from .context import Context
 from .erasure import Erasure
 from .gradients import InputXGradient, Saliency
 from .information_bottleneck import InformationBottleneck
@@ -18,6 +19,8 @@ from .integrated_gradients import IntegratedGradients
 from .lrp import LRP
 from .measure import Wordinfo
 from .random_scores import Random
+from .sentence import Sentence
+from .targets import is_prediction
 
 METHODS = {m.name: m for m in (Wordinfo, Saliency, InputXGradient, IntegratedGradients, LRP, Erasure, Attention,
                                AttentionRollout, InformationBottleneck, Random)}

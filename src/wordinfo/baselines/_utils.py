@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from .base import Context, Sentence, is_prediction
+from .context import Context
+from .sentence import Sentence
+from .targets import is_prediction
 
 
 class ExplainedScalar:

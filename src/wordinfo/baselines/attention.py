@@ -19,7 +19,8 @@ import contextlib
 
 import torch
 
-from .base import Method, is_prediction
+from .base import Method
+from .targets import is_prediction, is_step
 
 
 class Attention(Method):
@@ -30,7 +31,7 @@ class Attention(Method):
         kinds = attention_kinds(ctx.encoder)
         if not kinds:
             return "not an attention model (no attention weights)"
-        if _is_step(target):
+        if is_step(target):
             if "cross" not in kinds:
                 return "no attention from the decoder to the input"
             if self.rollout and "self" not in kinds:
@@ -56,7 +57,7 @@ class Attention(Method):
             layers = rolled
         rows = []
         for t in targets:
-            if _is_step(t):
+            if is_step(t):
                 cross = maps["cross"][0].float().mean(0)[t.index - 1]          # [n] over the encoder's states
                 rows.append(cross @ layers[-1] if self.rollout else cross)
             elif is_prediction(t):
@@ -70,10 +71,6 @@ class Attention(Method):
 class AttentionRollout(Attention):
     name = "attention_rollout"
     rollout = True
-
-
-def _is_step(target) -> bool:
-    return ":" in str(getattr(target, "kind", "")) and is_prediction(target)
 
 
 def _reads_first_token(encoder) -> bool:

@@ -37,7 +37,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .base import Method, is_prediction
+from .base import Method
+from .targets import is_prediction
 
 
 class InformationBottleneck(Method):

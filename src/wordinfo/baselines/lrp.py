@@ -22,7 +22,8 @@ from captum.attr._core.lrp import (
     SUPPORTED_NON_LINEAR_LAYERS,
 )
 
-from .base import Method, is_prediction
+from .base import Method
+from .targets import is_prediction
 
 
 class LRP(Method):

@@ -16,20 +16,21 @@ class Wordinfo(Method):
     stochastic = True
 
     def __init__(self, solver: str = "default", lam: float = 0.1, dtype: str = "auto", **options):
-        from ..estimator import check_solver
-        from ..problem import compute_dtype
+        from ..device import compute_dtype
+        from ..solvers.registry import check_solver
         check_solver(solver, options)
         self.solver, self.lam, self.options = solver, float(lam), options
         self.dtype, self.compute_dtype = dtype, compute_dtype(dtype)
 
     def token_scores(self, ctx, sentence, targets, seed):
-        from ..explainer import Job
+        from ..job import Job
+        from ..settings import describe
         scale = ctx.encoder.default_scale()
-        settings = {"lam": self.lam, "scale": scale, "solver": self.solver, "feature_std": "evaluation sentences",
-                    "dtype": str(self.compute_dtype or "float32").replace("torch.", ""), **self.options}
+        settings = describe(lam=self.lam, scale=scale, seed=seed, solver=self.solver, options=self.options,
+                            feature_std="evaluation sentences",
+                            dtype=str(self.compute_dtype or "float32").replace("torch.", ""))
         job = Job(encoder=ctx.encoder, targets=list(targets), feature_stds=[ctx.stats(t)[1] for t in targets],
-                  lam=self.lam, scale=scale, seed=seed, solver=self.solver, truncate=True,
-                  options=dict(self.options), settings=settings, compute_dtype=self.compute_dtype)
+                  truncate=True, options=dict(self.options), settings=settings, compute_dtype=self.compute_dtype)
         problem, _ = job.problem([sentence.text])
         if tuple(problem.x.shape) != tuple(sentence.x.shape):
             raise RuntimeError("wordinfo tokenised the sentence differently from the evaluation")

@@ -6,11 +6,10 @@
 
 from __future__ import annotations
 
+from ..corpus import read_texts
 from .coherency import across_seeds, adjacent_layers, spearman
-from .data import read_texts
 from .ground_truth import true_rank
 from .runner import evaluate
-from .tasks import StepPredictions, load_context
+from .tasks import load_context
 
-__all__ = ["StepPredictions", "across_seeds", "adjacent_layers", "evaluate", "load_context",
-           "read_texts", "spearman", "true_rank"]
+__all__ = ["across_seeds", "adjacent_layers", "evaluate", "load_context", "read_texts", "spearman", "true_rank"]

@@ -2,7 +2,8 @@
 
 For each (sentence, output step) the true source word's rank among the input words by the
 method's scores: 1 is the top. Ties count against the method (a word tied with the true
-one ranks above it), so a constant score never scores a hit.
+one ranks above it), so a constant score never scores a hit. Which word is the true one is
+:func:`wordinfo.training.reverse.ground_truth`'s to say (read through ``Context.truth``).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import WordinfoError
+from ..files import plain, write_json
 
 
 def fingerprint(model, texts: list[str], methods: list[str], settings: dict) -> dict:
@@ -44,7 +45,7 @@ class RecordStore:
                                     f"{', '.join(differ)}): give another --out or remove that folder")
         else:
             self.folder.mkdir(parents=True, exist_ok=True)
-            settings.write_text(json.dumps(self.finger, indent=1))
+            write_json(settings, self.finger, indent=1, sort_keys=False)
 
     def load(self) -> dict[int, dict]:
         """Every record already written, by sentence index (the first of duplicates wins)."""
@@ -59,7 +60,7 @@ class RecordStore:
         return done
 
     def append(self, record: dict) -> None:
-        from .runner import plain
+        """One more line of ``<part>.jsonl``: appended, not rewritten (a killed run loses at most that line)."""
         line = json.dumps(plain({**record, "host": platform.node()}))
         with open(self.path, "a") as f:
             f.write(line + "\n")

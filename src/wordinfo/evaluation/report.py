@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import json
 import math
 from pathlib import Path
 
+from ..files import plain, write_atomic, write_json, write_text
 from .faithfulness import PERCENTS
-from .runner import plain
 
 # (column title, how to read it from a method's results, format)
 COLUMNS = [
@@ -100,19 +99,20 @@ def write_partial(results: dict, done: int, out: Path) -> None:
     """``partial.md``: the table over the first ``done`` sentences of a run still going (removed at the end)."""
     out.mkdir(parents=True, exist_ok=True)
     results = {**results, "settings": {"sentences": done}}
-    (out / "partial.md").write_text(f"{done} sentences so far\n\n" + markdown(results) + "\n")
+    write_text(out / "partial.md", f"{done} sentences so far\n\n" + markdown(results) + "\n")
 
 
 def write(results: dict, per_sentence: list[dict], out: Path) -> None:
-    """results.json, results.csv, results.md, scores.json (every word score) and the figures."""
+    """results.json, results.csv, results.md, scores.json (every word score) and the figures; each file
+    written whole or not at all (:mod:`wordinfo.files`)."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "partial.md").unlink(missing_ok=True)
-    (out / "results.json").write_text(json.dumps(plain(results), indent=1))
-    (out / "results.md").write_text(markdown(results) + "\n")
-    _csv(results, out / "results.csv")
+    write_json(out / "results.json", results, indent=1, sort_keys=False)
+    write_text(out / "results.md", markdown(results) + "\n")
+    write_atomic(out / "results.csv", lambda tmp: _csv(results, tmp))
     scores = [{"text": s["text"], "words": s["words"], "targets": s["targets"],
                "scores": {m: r["scores"] for m, r in s["methods"].items()}} for s in per_sentence]
-    (out / "scores.json").write_text(json.dumps(plain(scores)))
+    write_json(out / "scores.json", scores, indent=None, sort_keys=False)
     _figures(results, out)
 
 
@@ -122,7 +122,7 @@ def _csv(results: dict, path: Path) -> None:
               "insertion_aopc", *[f"comprehensiveness_{q}" for q in PERCENTS], "comprehensiveness_mean",
               *[f"sufficiency_{q}" for q in PERCENTS], "sufficiency_mean", "layer_rho", "seed_rho_prediction",
               "seed_rho_layers", "seed_rho_steps", "top1", "mean_rank", "chance_top1", "unsupported"]
-    with open(path, "w", newline="") as f:
+    with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
         for name, e in results["methods"].items():

@@ -22,10 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
+from ..baselines import Scores, make_methods
+from ..corpus import read_texts
+from ..errors import WordinfoError
 from . import coherency as coh
 from . import faithfulness as faith
 from . import ground_truth as gt
-from .data import read_texts
+from .records import RecordStore, fingerprint
+from .report import write as write_results
+from .report import write_partial
 from .tasks import load_context
 
 
@@ -43,10 +48,6 @@ def evaluate(model, data, methods="all", n: int = 200, layers="all", seeds: int 
     machine). ``time_limit`` (seconds) starts no new sentence after that long (one always runs). Results are
     written for the sentences that have records; ``settings['complete']`` says whether that
     is all of them."""
-    from ..baselines import Scores, make_methods
-    from ..errors import WordinfoError
-    from .records import RecordStore, fingerprint
-
     if seeds < 1:
         raise WordinfoError(f"--seeds must be at least 1, got {seeds}")
     if part is not None and not (1 <= part[0] <= part[1]):
@@ -116,7 +117,6 @@ def evaluate(model, data, methods="all", n: int = 200, layers="all", seeds: int 
         if bar is not None:
             bar.update(1)
         if out is not None and count % 25 == 0 and count < len(todo):     # long runs: the story so far
-            from .report import write_partial
             write_partial(_summarise(ctx, chosen, _in_order(done), unsupported), len(done), Path(out))
     if bar is not None:
         bar.close()
@@ -136,8 +136,7 @@ def evaluate(model, data, methods="all", n: int = 200, layers="all", seeds: int 
                            "noisy_pass_dtype": {m.name: str(m.compute_dtype or "float32").replace("torch.", "")
                                                 for m in chosen if hasattr(m, "compute_dtype")}}
     if out is not None:
-        from .report import write
-        write(results, per_sentence, Path(out))
+        write_results(results, per_sentence, Path(out))
     if len(per_sentence) < len(texts):
         log(f"  {len(per_sentence)} of {len(texts)} sentences have records: the same command again (without "
             "--part) continues")
@@ -226,18 +225,3 @@ def _bar(total: int, enabled: bool):
     from tqdm.auto import tqdm
     return tqdm(total=total, desc="evaluating", unit="sentence")
 
-
-def plain(obj):
-    """numpy values and NaN made JSON-ready (NaN and Inf become None), recursively."""
-    import math
-    if isinstance(obj, dict):
-        return {str(k): plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [plain(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return plain(obj.tolist())
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj

@@ -73,8 +73,8 @@ def is_native(directory: str | Path) -> bool:
 
 def load_native(directory: str | Path):
     """(model, tokenizer) of a native checkpoint, the model in eval mode."""
-    import os
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from .hub import hub_offline_default
+    hub_offline_default()
     from safetensors.torch import load_file
     from transformers import AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -110,22 +110,3 @@ def load_native(directory: str | Path):
     except (OSError, ValueError, KeyError) as e:
         raise WordinfoError(f"cannot load the tokenizer from {path}: {str(e).splitlines()[0]}") from None
     return model.eval(), tokenizer
-
-
-def load(name_or_path: str | None):
-    """(model, tokenizer, name) from 'minilm', a native checkpoint or a Hugging Face model directory."""
-    if name_or_path is not None and is_native(name_or_path):
-        model, tokenizer = load_native(name_or_path)
-        return model, tokenizer, str(name_or_path)
-    from .huggingface import load_pretrained
-    return load_pretrained(name_or_path)
-
-
-def load_model(path: str | Path = "minilm"):
-    """Load any model wordinfo can explain: ``(model, tokenizer)``, for ``wordinfo.explain(texts, model, tokenizer)``.
-
-    ``path`` is 'minilm' (the bundled MiniLM-L6), a directory written by ``wordinfo train``
-    (native or fine-tuned BERT) or any local Hugging Face BERT-family model.
-    """
-    model, tokenizer, _ = load(str(path))
-    return model, tokenizer

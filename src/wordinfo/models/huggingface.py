@@ -12,26 +12,15 @@ layers costs ``L(L+1)/2`` layer evaluations per sample instead of ``L^2``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from ..errors import WordinfoError
 from .encoder import Encoder, math_attention
+from .targets import Target, parse_kind, parse_layers
 
 BUNDLED = "minilm"
-
-
-@dataclass(frozen=True)
-class Target:
-    """One hidden state to explain: ``kind`` is 'tokens', 'cls' or 'logits'; ``layer`` counts from 1."""
-    kind: str
-    layer: int | None
-
-    @property
-    def label(self) -> str:
-        return "logits" if self.kind == "logits" else str(self.layer)
 
 
 def bundled_model_path() -> str:
@@ -44,8 +33,8 @@ def bundled_model_path() -> str:
 
 def load_pretrained(name_or_path: str | None):
     """Load (model, tokenizer, name) from 'minilm' (the bundled MiniLM-L6) or a local directory."""
-    import os
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from .hub import hub_offline_default
+    hub_offline_default()
     from transformers import (
         AutoConfig,
         AutoModel,
@@ -100,15 +89,15 @@ class HuggingFaceEncoder(Encoder):
         return int(getattr(self.config, "max_position_embeddings", 512))
 
     def targets(self, layers: str | Sequence[int] = "all", kind: str = "tokens") -> list[Target]:
-        if kind == "logits":
-            if not self.has_head:
-                raise WordinfoError("target 'logits' needs a model with a classification head: "
-                                    "use --target tokens or cls, or a fine-tuned model")
-            return [Target("logits", None)]
-        if kind not in ("tokens", "cls"):
+        if kind == "logits" and not self.has_head:
+            raise WordinfoError("target 'logits' needs a model with a classification head: "
+                                "use --target tokens or cls, or a fine-tuned model")
+        if str(kind).partition(":")[0] not in ("tokens", "cls", "logits"):
             raise WordinfoError(f"unknown target {kind!r}: use tokens, cls or logits")
-        chosen = parse_layers(layers, self.num_layers)
-        return [Target(kind, layer) for layer in chosen]
+        base, _ = parse_kind(kind, ("tokens", "cls", "logits"))
+        if base == "logits":
+            return [Target("logits", None)]
+        return [Target(base, layer) for layer in parse_layers(layers, self.num_layers)]
 
     # ---- inputs
     @torch.no_grad()
@@ -170,22 +159,3 @@ class HuggingFaceEncoder(Encoder):
 def _call_layer(layer, hidden, attention_mask):
     out = layer(hidden, attention_mask=attention_mask)
     return out[0] if isinstance(out, tuple) else out
-
-
-def parse_layers(layers, num_layers: int) -> list[int]:
-    """'all', '1,3,6', an int or a list of ints (1-based) -> sorted unique layer numbers, validated."""
-    if layers is None or (isinstance(layers, str) and layers.strip().lower() == "all"):
-        return list(range(1, num_layers + 1))
-    if isinstance(layers, str):
-        try:
-            chosen = [int(v) for v in layers.replace(" ", "").split(",") if v]
-        except ValueError:
-            raise WordinfoError(f"layers must be 'all' or numbers like 1,3,6, got {layers!r}") from None
-    elif isinstance(layers, int):
-        chosen = [layers]
-    else:
-        chosen = [int(v) for v in layers]
-    bad = [v for v in chosen if not 1 <= v <= num_layers]
-    if bad or not chosen:
-        raise WordinfoError(f"unknown layer {bad[0] if bad else layers!r}: this model has layers 1..{num_layers}")
-    return sorted(set(chosen))

@@ -16,7 +16,11 @@ Targets (``--target``), each for the chosen ``--layers``:
 * ``decoder:J``: a decoder layer's state at output step ``J`` (1-based; seq2seq models).
   Ground truth on the reverse task: it should keep input word ``n - J + 1`` only.
   ``--layers`` then counts decoder layers (LSTM: 1 = the LSTM state, 2 = the attentional
-  state the output is read from).
+  state the output is read from);
+* ``logits:J``: the seq2seq model's scores over its vocabulary at output step ``J`` (no
+  layers): the last decoder layer's state there, projected.
+
+The vocabulary (parsing, layer numbers, labels) is :mod:`wordinfo.models.targets`'.
 
 Several targets run in one pass: the noisy copy meant for layer ``l`` leaves the
 stack at ``l``, as in the Hugging Face adapter.
@@ -25,38 +29,18 @@ stack at ``l``, as in the Hugging Face adapter.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 
 from ..errors import WordinfoError
 from .encoder import Encoder, math_attention
-from .huggingface import parse_layers
+from .targets import Target, parse_kind, parse_layers
 
 TARGET_HELP = {
     "classifier": "tokens, sentence, logits; cls (transformer); step:J (lstm, token position J, -1 = last)",
-    "seq2seq": "tokens (encoder layers), decoder:J (decoder state at output step J, 1-based)",
+    "seq2seq": "tokens (encoder layers), decoder:J (decoder state at output step J, 1-based), "
+               "logits:J (the scores at output step J)",
 }
-
-
-@dataclass(frozen=True)
-class NativeTarget:
-    """One state to explain. ``kind`` is 'tokens', 'cls', 'sentence', 'logits', 'step:J' or 'decoder:J'."""
-    kind: str
-    layer: int | None
-
-    @property
-    def base(self) -> str:
-        return self.kind.split(":")[0]
-
-    @property
-    def index(self) -> int | None:
-        return int(self.kind.split(":")[1]) if ":" in self.kind else None
-
-    @property
-    def label(self) -> str:
-        return self.kind if self.layer is None else str(self.layer)
 
 
 class NativeEncoder(Encoder):
@@ -82,29 +66,22 @@ class NativeEncoder(Encoder):
     def position_limit(self) -> int:
         return self.model.max_length
 
-    def targets(self, layers="all", kind: str = "tokens") -> list[NativeTarget]:
+    def targets(self, layers="all", kind: str = "tokens") -> list[Target]:
         m = self.model
-        base, _, index = kind.partition(":")
         allowed = {"classifier": ("tokens", "sentence", "logits") + (("cls",) if m.arch == "transformer" else ())
-                   + (("step",) if m.arch == "lstm" else ()),
-                   "seq2seq": ("tokens", "decoder")}[m.family]
-        if base not in allowed:
+                   + (("step:J",) if m.arch == "lstm" else ()),
+                   "seq2seq": ("tokens", "decoder:J", "logits:J")}[m.family]
+        base, colon, _ = str(kind).partition(":")
+        logits_form_wrong = base == "logits" and (m.family == "seq2seq") != bool(colon)   # logits:J vs logits
+        if base not in {a.split(":")[0] for a in allowed} or logits_form_wrong:
             raise WordinfoError(f"target {kind!r} does not apply to a {m.arch} {m.family}: use "
                                 + TARGET_HELP[m.family])
-        if base in ("step", "decoder"):
-            try:
-                j = int(index)
-            except ValueError:
-                raise WordinfoError(f"target {base}:J needs a whole number J, got {kind!r}") from None
-            if base == "decoder" and j < 1:
-                raise WordinfoError(f"decoder steps count from 1, got {kind!r}")
-            kind = f"{base}:{j}"
-        elif index:
-            raise WordinfoError(f"target {base!r} takes no ':' part, got {kind!r}")
+        base, j = parse_kind(kind, allowed)
+        kind = base if j is None else f"{base}:{j}"
         if base in ("sentence", "logits"):
-            return [NativeTarget(kind, None)]
+            return [Target(kind, None)]
         depth = m.decoder_layers if base == "decoder" else m.num_layers
-        return [NativeTarget(kind, layer) for layer in parse_layers(layers, depth)]
+        return [Target(kind, layer) for layer in parse_layers(layers, depth)]
 
     # ---- inputs
     def tokenize(self, texts: Sequence[str], truncate: bool = False):
@@ -128,7 +105,7 @@ class NativeEncoder(Encoder):
         return self.model.embedding(input_ids)
 
     # ---- the function to explain
-    def forward(self, xs: torch.Tensor, mask: torch.Tensor, targets: Sequence[NativeTarget]) -> list[torch.Tensor]:
+    def forward(self, xs: torch.Tensor, mask: torch.Tensor, targets: Sequence[Target]) -> list[torch.Tensor]:
         """``xs [T, N, n, K]`` (one noisy input per target) -> the T targets' outputs."""
         with math_attention(xs.device):
             return self._forward(xs, mask, targets, strict=True)
@@ -145,7 +122,8 @@ class NativeEncoder(Encoder):
             if strict and t.base == "step" and not bool(((t.index < lengths) & (t.index >= -lengths)).all()):
                 raise WordinfoError(f"target {t.kind} is past the end of a text of {int(lengths.min())} tokens "
                                     f"(positions 0..{int(lengths.min()) - 1}, or -1 for the last)")
-            if strict and t.base == "decoder" and not bool((t.index <= m.output_lengths(mask)).all()):
+            if strict and t.base in ("decoder", "logits") and t.index is not None \
+                    and not bool((t.index <= m.output_lengths(mask)).all()):
                 raise WordinfoError(f"target {t.kind} is past the end of the output: a text of "
                                     f"{int(m.output_lengths(mask).min())} words has that many output steps")
         # how deep into the (encoder) stack each copy must go
@@ -161,7 +139,7 @@ class NativeEncoder(Encoder):
                 chunks[i] = hidden[j * n_copies:(j + 1) * n_copies]
                 if depth[i] == d:
                     state = chunks.pop(i)
-                    if targets[i].base == "decoder":
+                    if targets[i].base == "decoder" or _is_step_logits(targets[i]):
                         decoder_inputs[i] = state
                     else:
                         outputs[i] = self._read(targets[i], state, mask, lengths)
@@ -172,10 +150,12 @@ class NativeEncoder(Encoder):
             states = m.decode(memory, mask.repeat(len(order), 1), steps)
             for j, i in enumerate(order):
                 t = targets[i]
-                outputs[i] = states[t.layer - 1][j * n_copies:(j + 1) * n_copies, t.index - 1]
+                layer = m.decoder_layers if t.layer is None else t.layer      # logits:J reads the last one
+                out = states[layer - 1][j * n_copies:(j + 1) * n_copies, t.index - 1]
+                outputs[i] = m.project(out) if _is_step_logits(t) else out
         return outputs
 
-    def _read(self, t: NativeTarget, state, mask, lengths):
+    def _read(self, t: Target, state, mask, lengths):
         if t.base == "tokens":
             return state
         if t.base == "cls":
@@ -188,14 +168,5 @@ class NativeEncoder(Encoder):
         return sentence if t.base == "sentence" else self.model.head(sentence)
 
 
-def encoder_for(model, tokenizer, name: str):
-    """The adapter that fits ``model``: native models here, everything else the Hugging Face one."""
-    from .base import NativeModel
-    from .huggingface import HuggingFaceEncoder
-
-    if isinstance(model, NativeModel):
-        calibration = None
-        if Path(name).is_dir() and (Path(name) / "calibration.txt").is_file():
-            calibration = str(Path(name) / "calibration.txt")
-        return NativeEncoder(model, tokenizer, name, calibration)
-    return HuggingFaceEncoder(model, tokenizer, name)
+def _is_step_logits(t: Target) -> bool:
+    return t.base == "logits" and t.index is not None

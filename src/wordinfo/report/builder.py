@@ -12,21 +12,11 @@ import math
 from pathlib import Path
 
 from ..errors import WordinfoError
-from ..summary import CATEGORIES, Workspace, layer_table
-
-COLORS = {"all words": "#222222", "special": "#9e9e9e", "punctuation": "#8c564b", "stop word": "#1f77b4",
-          "positive": "#2ca02c", "negative": "#d62728", "other": "#ff7f0e"}
-VALUE_NAMES = {"kept": "bits kept (relative to the bound; higher = kept)",
-               "bits": "entropy H in bits (higher = forgotten)"}
-
-
-def environment():
-    """The Jinja2 environment of the package's templates, autoescaping everything."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined
-    env = Environment(loader=PackageLoader("wordinfo.report", "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["num"] = _num
-    return env
+from ..files import write_text
+from ..summary import CATEGORIES, Workspace, layer_table, quote
+from ..values import VALUES
+from .figures import write_figures
+from .style import COLORS, corpus_value, environment, num, value_name
 
 
 def build_report(sources, out: str | Path, *, max_sentences: int = 500, value: str = "kept",
@@ -37,8 +27,7 @@ def build_report(sources, out: str | Path, *, max_sentences: int = 500, value: s
     sentence list (the first ones); the curves and tables use every sentence.
     ``figures`` names a folder for paper figures (``figure_format`` png or svg).
     """
-    if value not in VALUE_NAMES:
-        raise WordinfoError(f"unknown --value {value!r}: use kept or bits")
+    value = corpus_value(value).name
     if not isinstance(max_sentences, int) or max_sentences < 1:
         raise WordinfoError(f"--max-sentences must be a whole number >= 1, got {max_sentences!r}")
     out = Path(out)
@@ -48,10 +37,9 @@ def build_report(sources, out: str | Path, *, max_sentences: int = 500, value: s
         context = _context(ws, max_sentences, value, title)
         html = environment().get_template("report.html.j2").render(**context)
         if figures is not None:
-            from .figures import write_figures
             write_figures(ws, context, Path(figures), figure_format, value)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
+    write_text(out, html)
     return out
 
 
@@ -67,7 +55,7 @@ def _context(ws, max_sentences, value, title):
         r["shown"] = min(r["sentences"], max_sentences)
     return {
         "title": title or "wordinfo report: " + ", ".join(r["name"] for r in runs),
-        "runs": runs, "curves": curves, "value": value, "value_name": VALUE_NAMES[value],
+        "runs": runs, "curves": curves, "value": value, "value_name": value_name(value),
         "layer_columns": list(layers.columns), "layer_rows": layers.to_dict("records"),
         "sentences": sentences, "data": {"runs": [{"name": r["name"], "model": r["model"]} for r in runs],
                                          "sentences": heat},
@@ -133,7 +121,7 @@ def _curves(ws, value):
             lines[cat] = {"points": pts, "path": " ".join(f"{p['x']},{p['y']}" for p in pts)}
         panels.append({"run": name, "lines": lines,
                        "xticks": [{"x": round(x(v), 1), "label": v} for v in layers],
-                       "yticks": [{"y": round(y(t), 1), "label": _num(t)} for t in ticks]})
+                       "yticks": [{"y": round(y(t), 1), "label": num(t)} for t in ticks]})
     return {"panels": panels, "width": w, "height": h, "pad": pad}
 
 
@@ -152,7 +140,6 @@ def _ticks(lo, hi, n=5):
 
 def _sentences(ws, max_sentences):
     """The sentence list (one row per sentence, columns per run) and the heatmap data by sentence key."""
-    from ..summary import _quote
     parts = []
     for src in ws.sources:
         last = str(src.manifest["layers"][-1])
@@ -160,7 +147,7 @@ def _sentences(ws, max_sentences):
             SELECT run, sentence, any_value(text) AS text, any_value(label) AS label,
                    any_value(prediction) AS prediction,
                    avg(kept) FILTER (WHERE NOT special) AS kept, count(*) FILTER (WHERE NOT special) AS words
-            FROM words WHERE run = {_quote(src.name)} AND layer_label = {_quote(last)}
+            FROM words WHERE run = {quote(src.name)} AND layer_label = {quote(last)}
             GROUP BY run, sentence ORDER BY sentence LIMIT {int(max_sentences)}"""))
     import pandas as pd
     df = pd.concat(parts, ignore_index=True).sort_values(["sentence"], kind="stable")
@@ -179,24 +166,22 @@ def _sentences(ws, max_sentences):
         pairs = wanted[src.name]
         for start in range(0, len(pairs), 100):
             chunk = pairs[start:start + 100]
-            exp = _explanation(src, [s for s, _ in chunk])
+            exp = src.explanation([s for s, _ in chunk])
             for i, (_, key) in enumerate(chunk):
                 heat.setdefault(key, {})[str(ri)] = _heat(exp, i)
     return list(rows.values()), heat
 
 
-def _explanation(src, ids):
-    if hasattr(src, "run"):
-        return src.run.explanation(ids)
-    return src.exp.select(ids)
+HEAT_DIGITS = {"kept": 1, "bits": 1, "centered": 3}        # the values the page's heatmaps switch between
 
 
 def _heat(exp, i) -> dict:
     """One sentence's words-by-layers values, rounded for the page."""
-    return {"words": exp.words(i), "special": [bool(s) for s in exp.word_maps[i].special], "layers": exp.layers,
-            "kept": _round(exp.word_values("retained_bits", i), 1), "bits": _round(exp.word_values("bits", i), 1),
-            "centered": _round(exp.word_values("log_sigma_centered", i), 3),
-            "kept_se": _round(exp.word_errors("retained_bits", i), 1)}
+    out = {"words": exp.words(i), "special": [bool(s) for s in exp.word_maps[i].special], "layers": exp.layers}
+    for name, digits in HEAT_DIGITS.items():
+        out[name] = _round(exp.word_values(VALUES[name].key, i), digits)
+    out["kept_se"] = _round(exp.word_errors(VALUES["kept"].key, i), 1)
+    return out
 
 
 def _round(a, digits):
@@ -211,10 +196,3 @@ def _digest(text: str) -> str:
 def _missing(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or str(v) in ("<NA>", "nan", "NaT")
 
-
-def _num(v) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return ""
-    if isinstance(v, float):
-        return f"{v:.1f}" if abs(v) >= 10 else f"{v:.3g}"
-    return str(v)

@@ -1,11 +1,16 @@
-"""Paper figures next to the report (``--png DIR``): the per-layer curves and a few sentence heatmaps."""
+"""Paper figures next to the report (``--png DIR``): the per-layer curves and a few sentence heatmaps.
+
+Drawn with matplotlib from the report's context (the curves) and the sources'
+explanations (the heatmaps); each file is written atomically.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..errors import WordinfoError
-from .builder import COLORS, VALUE_NAMES, _explanation
+from ..files import write_atomic
+from .style import COLORS, axis_label
 
 HEATMAPS_PER_RUN = 3
 
@@ -33,22 +38,22 @@ def write_figures(ws, context: dict, folder: Path, fmt: str = "png", value: str 
             ax.set_xlabel("layer")
             ax.set_xticks([t["label"] for t in panel["xticks"]])
             ax.grid(alpha=0.3)
-        axes[0][0].set_ylabel(VALUE_NAMES[value].split(" (")[0] + " per word")
+        axes[0][0].set_ylabel(axis_label(value))
         axes[0][-1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
         fig.tight_layout()
         path = folder / f"curves.{fmt}"
-        fig.savefig(path, dpi=200)
+        write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=200, format=fmt))
         plt.close(fig)
         written.append(path)
     for src in ws.sources:
         ids = [s["id"] for s in context["sentences"] if src.name in s["runs"]][:HEATMAPS_PER_RUN]
         if not ids:
             continue
-        exp = _explanation(src, ids)
+        exp = src.explanation(ids)
         for i, sid in enumerate(ids):
             ax = exp.plot(i=i)
             path = folder / f"heatmap-{_safe(src.name)}-{sid}.{fmt}"
-            ax.figure.savefig(path, dpi=200)
+            write_atomic(path, lambda tmp, fig=ax.figure: fig.savefig(tmp, dpi=200, format=fmt))
             plt.close(ax.figure)
             written.append(path)
     return written

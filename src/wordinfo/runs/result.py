@@ -51,18 +51,19 @@ class Run:
         return store.part_files(self.path)
 
     def __repr__(self) -> str:
-        return f"Run({str(self.path)!r}: {self.model}, layers {','.join(self.layers)}, {self.done}/{self.total} sentences)"
+        return (f"Run({str(self.path)!r}: {self.model}, layers {','.join(self.layers)}, "
+                f"{self.done}/{self.total} sentences)")
 
     # ---- reading
     def sql(self, query: str):
         """Run DuckDB SQL over this run's views (tokens, words, sentences, forgetting); a pandas DataFrame."""
-        from ..summary import Workspace
+        from ..summary import Workspace  # notebook convenience: lazy import (docs/architecture.md)
         with Workspace([self]) as ws:
             return ws.query(query)
 
     def summary(self, **options) -> dict:
         """The summary tables (see :func:`wordinfo.summary.summarize`), as pandas DataFrames by name."""
-        from ..summary import summarize
+        from ..summary import summarize  # notebook convenience: lazy import (docs/architecture.md)
         return summarize([self], **options)
 
     def sentence_ids(self, limit: int | None = None) -> list[int]:
@@ -116,11 +117,11 @@ class Run:
     # ---- pictures
     def report(self, path: str | Path, **options) -> Path:
         """A self-contained HTML report of this run (see :func:`wordinfo.report.build_report`)."""
-        from ..report import build_report
+        from ..report import build_report  # notebook convenience: lazy import (docs/architecture.md)
         return build_report([self], path, **options)
 
     def _repr_html_(self) -> str:
-        from ..report import run_html
+        from ..report import run_html  # notebook convenience: lazy import (docs/architecture.md)
         return run_html(self)
 
 

@@ -18,9 +18,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from .. import corpus
 from ..errors import WordinfoError
-from ..models.encoder import embed_texts
-from . import data as corpus
 from . import store
 
 TOKENIZE_CHUNK = 256
@@ -34,7 +33,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
                log: Callable[[str], None] | None = None, **solver_options):
     """Explain the sentences of ``data`` into the run directory ``out``; returns the :class:`Run`.
 
-    ``model`` is anything :func:`wordinfo.explainer.prepare` takes ('minilm' or None for
+    ``model`` is anything :func:`wordinfo.job.prepare` takes ('minilm' or None for
     the bundled model, a directory). Columns: ``text_col``/``label_col`` (0-based
     numbers, or names with ``header`` / in JSONL); by default the longest column of a
     TSV is the text and, with two columns, the other one the label. ``limit`` explains
@@ -44,7 +43,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
     ``solver_options`` (``precision``, ``max_samples``...) go to the solver and into the manifest.
     """
     from .. import __version__
-    from ..explainer import prepare
+    from ..job import prepare
     from ..workers import WorkerPool, check_workers
 
     log = log or _stderr
@@ -68,8 +67,8 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
     manifest = json.loads(json.dumps({
         "format": store.FORMAT, "wordinfo_version": __version__,
         "model": {"name": encoder.name, "fingerprint": _fingerprint(encoder), "width": int(encoder.width),
-                  "num_layers": getattr(encoder, "num_layers", None), "has_head": _has_head(encoder),
-                  "labels": _label_names(encoder)},
+                  "num_layers": getattr(encoder, "num_layers", None), "has_head": job.has_head,
+                  "labels": _label_names(job)},
         "target": target, "layers": [t.label for t in job.targets], "settings": job.settings, "truncate": truncate,
         "data": {**spec.to_dict(), "hash": data_hash, "rows": count},
         "limit": limit, "part_size": part_size, "batch_size": batch_size, "workers": workers,
@@ -119,7 +118,7 @@ def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size
     bar = _bar(total, already, progress)
     solver_bar = bar if bar is None or sys.stderr.isatty() else _Quiet(bar)
     def explain(batches):
-        return (pool or job).run_many(batches, solver_bar)
+        return (pool or job).run_many(batches, solver_bar, predict=True)
 
     written, pending = 0, []
     try:
@@ -153,7 +152,7 @@ def _flush(pending: list, job, out: Path, batch_size: int, bar, explain) -> int:
     rows = list(pending)
     pending.clear()
     order = sorted(range(len(rows)), key=lambda i: len(rows[i].text))     # similar lengths share a batch
-    results: dict[int, tuple] = {}
+    results: dict = {}
     batches = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
     answers = explain([[rows[i].text for i in batch] for batch in batches])
     for batch in batches:
@@ -164,27 +163,12 @@ def _flush(pending: list, job, out: Path, batch_size: int, bar, explain) -> int:
             raise WordinfoError(f"sentence {first.sentence} (line {first.line}): {e}") from None
         if bar is not None:
             bar.update(len(batch))
-    exp = job.explanation([r.text for r in rows], [results[i] for i in range(len(rows))])
+    answers = [results[i] for i in range(len(rows))]
+    exp = job.explanation([r.text for r in rows], answers)
     table = store.rows_from_explanation(exp, [r.sentence for r in rows], [r.line for r in rows],
-                                        [r.label for r in rows], predictions(job, [r.text for r in rows]))
+                                        [r.label for r in rows], [a.prediction for a in answers])
     store.write_part(out, table, rows[0].sentence, rows[-1].sentence)
     return len(rows)
-
-
-def predictions(job, texts: list[str]) -> list[int | None]:
-    """The class the model's head predicts for each text (None for every text when it has no head)."""
-    encoder = job.encoder
-    if not _has_head(encoder):
-        return [None] * len(texts)
-    import torch
-    out = []
-    for start in range(0, len(texts), 32):
-        chunk = texts[start:start + 32]
-        with torch.no_grad():
-            _, mask, x = embed_texts(encoder, chunk, truncate=job.truncate)
-            logits = encoder.clean_outputs(x, mask, encoder.targets(kind="logits"))[0]
-        out += [int(v) for v in logits.argmax(-1).tolist()]
-    return out
 
 
 def _scan(spec, job, limit) -> int:
@@ -235,20 +219,9 @@ def _fingerprint(encoder):
     return fp() if callable(fp) else None
 
 
-def _has_head(encoder) -> bool:
-    """Whether the model has a classification head (Hugging Face flag, or a 'logits' target it accepts)."""
-    flag = getattr(encoder, "has_head", None)
-    if flag is not None:
-        return bool(flag)
-    try:
-        return bool(encoder.targets(kind="logits"))
-    except WordinfoError:
-        return False
-
-
-def _label_names(encoder):
-    config = getattr(getattr(encoder, "model", None), "config", None)
-    names = getattr(config, "id2label", None) if _has_head(encoder) else None
+def _label_names(job):
+    config = getattr(getattr(job.encoder, "model", None), "config", None)
+    names = getattr(config, "id2label", None) if job.has_head else None
     return {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else None
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import WordinfoError
+from ..files import write_atomic, write_json  # noqa: F401  (write_json: the manifest, written by the runner)
 
 FORMAT = "wordinfo.run/2"   # /2: standard errors (log_sigma_se, sigma_se, bits_se, word_bits_se)
 PART = re.compile(r"^part-(\d{9})-(\d{9})\.parquet$")
@@ -89,27 +90,6 @@ def rows_from_explanation(exp, sentences=None, lines=None, labels=None, predicti
 
 # ---------------------------------------------------------------- files
 
-def write_atomic(path: Path, write) -> None:
-    """Write ``path`` through ``write(tmp_path)``, fsync, then rename: readers see all of it or nothing."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    _fsync_dir(path.parent)
-
-
-def write_json(path: Path, data: dict) -> None:
-    write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n"))
-
-
 def write_part(rundir: Path, table, first: int, last: int) -> Path:
     import pyarrow.parquet as pq
     path = parts_dir(rundir) / f"part-{first:09d}-{last:09d}.parquet"
@@ -144,17 +124,6 @@ def remove_leftovers(rundir: Path) -> int:
     return len(stale)
 
 
-def _fsync_dir(d: Path) -> None:
-    try:
-        fd = os.open(d, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # ---------------------------------------------------------------- manifest

@@ -3,7 +3,7 @@
 from ._result import SolverResult
 from .fixed_point import solve_fast, solve_fixed_point
 from .paper import solve_paper
+from .registry import SOLVERS, check_solver, run_solver, solver_defaults
 
-SOLVERS = {"default": solve_fixed_point, "fast": solve_fast, "paper": solve_paper}
-
-__all__ = ["SOLVERS", "SolverResult", "solve_fast", "solve_fixed_point", "solve_paper"]
+__all__ = ["SOLVERS", "SolverResult", "check_solver", "run_solver", "solve_fast", "solve_fixed_point", "solve_paper",
+           "solver_defaults"]

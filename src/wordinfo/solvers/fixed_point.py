@@ -39,6 +39,11 @@ Read top to bottom, it does this for every (target, sentence) pair at once:
 
 ``converged`` (per pair): the search settled and every word's sigma is known to
 ``precision`` (relative standard error); ``False`` where ``max_samples`` or ``max_steps`` ran out.
+
+One job, one file: this is the algorithm, meant to be read top to bottom (the driver, the
+control variates, the root search, the plateau check, the fast mode); the objective, the
+noise and the model passes it uses live elsewhere (``objective.py``, ``noise.py``,
+``problem.py``). The method behind it: docs/method.md, "The default solver".
 """
 
 from __future__ import annotations

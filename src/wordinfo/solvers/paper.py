@@ -1,4 +1,4 @@
-"""The authors' released algorithm, as METHOD.md describes it: the baseline to compare against.
+"""The authors' released algorithm (docs/method.md, "The authors' algorithm"): the baseline to compare against.
 
 One sentence and one target at a time; ``sigma_i = scale * sigmoid(r_i)`` with
 ``r ~ N(0, 1)``; each step draws one noise sample; Adam (lr 0.01) for a fixed

@@ -131,12 +131,13 @@ def minilm_word_embeddings() -> torch.Tensor:
 
 def _train_classifier(task, arch, out, rec, seed, model_options, data_dir, train_file, test_file, val_fraction,
                       tune_embeddings, progress, log):
-    from .data import TASKS, read_tsv, split_validation, task_files
+    from ..corpus import read_labelled
+    from .data import TASKS, split_validation, task_files
 
     spec = TASKS[task]
     train_path, test_path = task_files(task, data_dir, train_file, test_file)
-    (tr_x, tr_y), (va_x, va_y) = split_validation(*read_tsv(train_path), val_fraction)
-    te_x, te_y = read_tsv(test_path)
+    (tr_x, tr_y), (va_x, va_y) = split_validation(*read_labelled(train_path), val_fraction)
+    te_x, te_y = read_labelled(test_path)
     log(f"{task}: {len(tr_x)} train, {len(va_x)} validation (carved from {train_path.name}), "
         f"{len(te_x)} {spec.test_name} ({test_path})")
     tokenizer = minilm_tokenizer()
@@ -190,8 +191,8 @@ def _train_classifier(task, arch, out, rec, seed, model_options, data_dir, train
 
 
 def _bert(spec):
-    import os
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from ..models.hub import hub_offline_default
+    hub_offline_default()              # before transformers is imported: huggingface_hub reads it then
     from transformers import AutoModelForSequenceClassification
     from transformers.utils import logging as hf_logging
 

@@ -1,8 +1,17 @@
-"""Reading a corpus: TSV, JSONL or plain text, one sentence a row, streamed.
+"""Reading sentences from files: the one corpus reader (TSV, JSONL or plain text, streamed), and where the data are.
 
-Rows are read lazily, so a corpus of any size costs the memory of one batch. A
-sentence's number is its position among the file's data rows (blank lines are
-not rows), which is what a run's results and its resume logic key on.
+Every front end reads through here: corpus runs (:func:`open_spec`, :func:`rows`), the
+evaluation (:func:`read_texts`), training (:func:`read_labelled`), the calibration sample
+(:func:`read_lines`) and the benchmark. Rows are read lazily, so a corpus of any size
+costs the memory of one batch. A sentence's number is its position among the file's data
+rows (blank lines are not rows), which is what a run's results and its resume logic key
+on. A UTF-8 byte-order mark at the start of a file is dropped.
+
+The project's data sit beside its checkout, in ``../shared/data`` (read-only, never
+copied in): :func:`default_data_dir` finds them.
+
+One job (reading sentences from files), kept in one file so that every reader shares the
+same format sniffing, column rules and line numbers in its errors.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import WordinfoError
+from .errors import WordinfoError
 
 FORMATS = ("tsv", "jsonl", "txt")
 TEXT_KEYS = ("text", "sentence", "sentence1", "content", "review")
@@ -95,11 +104,13 @@ def open_spec(path: str | Path, fmt: str = "auto", text: str | None = None, labe
     return spec
 
 
-def rows(spec: DataSpec) -> Iterator[Row]:
-    """The sentences of the file, in order, one at a time."""
+def rows(spec: DataSpec, skip_empty: bool = False) -> Iterator[Row]:
+    """The sentences of the file, in order, one at a time; an empty text is an error unless ``skip_empty``."""
     reader = {"tsv": _tsv_rows, "jsonl": _jsonl_rows, "txt": _txt_rows}[spec.format]
     n = 0
     for line, text, label in reader(spec):
+        if not text.strip() and skip_empty:
+            continue
         if not text.strip():
             raise WordinfoError(f"line {line} of {Path(spec.path).name} has an empty text: "
                                 "remove the row or choose another --text-col")
@@ -119,7 +130,7 @@ def file_hash(path: str | Path) -> str:
 # ---------------------------------------------------------------- readers
 
 def _txt_rows(spec):
-    with open(spec.path, encoding="utf-8", errors="replace") as f:
+    with open(spec.path, encoding="utf-8-sig", errors="replace") as f:
         for line_no, line in enumerate(f, start=1):
             line = line.rstrip("\r\n")
             if line.strip():
@@ -127,7 +138,7 @@ def _txt_rows(spec):
 
 
 def _tsv_rows(spec):
-    with open(spec.path, encoding="utf-8", errors="replace", newline="") as f:
+    with open(spec.path, encoding="utf-8-sig", errors="replace", newline="") as f:
         reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         names = None
         for fields in reader:
@@ -147,7 +158,7 @@ def _tsv_rows(spec):
 
 
 def _jsonl_rows(spec):
-    with open(spec.path, encoding="utf-8", errors="replace") as f:
+    with open(spec.path, encoding="utf-8-sig", errors="replace") as f:
         for line_no, line in enumerate(f, start=1):
             if not line.strip():
                 continue
@@ -194,7 +205,7 @@ def _index(col, names) -> int:
 
 def _tsv_sample(p: Path, header: bool):
     names, sample = [], []
-    with open(p, encoding="utf-8", errors="replace", newline="") as f:
+    with open(p, encoding="utf-8-sig", errors="replace", newline="") as f:
         for fields in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
             if not fields or not any(v.strip() for v in fields):
                 continue
@@ -210,7 +221,7 @@ def _tsv_sample(p: Path, header: bool):
 
 
 def _first_json_keys(p: Path) -> set:
-    with open(p, encoding="utf-8", errors="replace") as f:
+    with open(p, encoding="utf-8-sig", errors="replace") as f:
         for line_no, line in enumerate(f, start=1):
             if line.strip():
                 try:
@@ -222,3 +233,80 @@ def _first_json_keys(p: Path) -> set:
                     raise WordinfoError(f"line {line_no} of {p.name} is not a JSON object: give one object per line")
                 return set(obj)
     raise WordinfoError(f"{p.name} has no data rows: give a file with one JSON object per line")
+
+
+# ---------------------------------------------------------------- simple readers, built on rows()
+
+def default_data_dir() -> Path:
+    """``../shared/data`` seen from the working directory, else from the checkout this package lives in."""
+    candidates = [Path.cwd() / ".." / "shared" / "data",
+                  Path(__file__).resolve().parents[2] / ".." / "shared" / "data"]
+    for c in candidates:
+        if c.is_dir():
+            return c.resolve()
+    raise WordinfoError("data directory ../shared/data not found: pass --data-dir, or --train and --test")
+
+
+def read_texts(path: str | Path, n: int | None = None, minimum: int = 2, what: str = "the evaluation") -> list[str]:
+    """The first ``n`` texts of a TSV (the text column found from the first rows), JSONL or
+    plain-text file; a file whose name says no format is TSV if its first line has a tab."""
+    p = Path(path)
+    if not p.is_file():
+        raise WordinfoError(f"data file {str(p)!r} not found: give a TSV (label, text) or one sentence a line")
+    if n is not None and n < 1:
+        raise WordinfoError(f"--n must be at least 1, got {n}")
+    fmt = "auto" if p.suffix.lower().lstrip(".") in _SUFFIXES else _sniff(p)
+    texts = []
+    for row in rows(open_spec(p, fmt), skip_empty=True):
+        texts.append(row.text)
+        if n is not None and len(texts) >= n:
+            break
+    if len(texts) < minimum:
+        raise WordinfoError(f"{p} holds {len(texts)} text(s): {what} needs at least {minimum}")
+    return texts
+
+
+def read_labelled(path: str | Path) -> tuple[list[str], list[int]]:
+    """Texts and 0/1 labels of a two-column TSV, label first or last (found from the first rows)."""
+    p = Path(path)
+    if not p.is_file():
+        raise WordinfoError(f"data file {str(p)!r} not found: pass --data-dir, or --train and --test")
+    with open(p, encoding="utf-8-sig", errors="replace", newline="") as f:
+        reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        numbered = [(reader.line_num, fields) for fields in reader if any(v.strip() for v in fields)]
+    bad = next((line for line, fields in numbered if len(fields) != 2), None)
+    if bad is not None:
+        raise WordinfoError(f"{p}, line {bad}: expected two tab-separated columns (label and text)")
+    if not numbered:
+        raise WordinfoError(f"{p} has no examples")
+    label_col = 0 if all(fields[0].strip() in ("0", "1") for _, fields in numbered) else 1
+    texts, labels = [], []
+    for line, fields in numbered:
+        label, text = fields[label_col].strip(), fields[1 - label_col].strip()
+        if label not in ("0", "1"):
+            raise WordinfoError(f"{p}, line {line}: label must be 0 or 1, got {label[:20]!r}")
+        if not text:
+            raise WordinfoError(f"{p}, line {line}: empty text")
+        texts.append(text)
+        labels.append(int(label))
+    return texts, labels
+
+
+def read_lines(path: str | Path, what: str = "calibration file", minimum: int = 2) -> list[str]:
+    """One sentence per line (blank lines skipped)."""
+    p = Path(path)
+    if not p.is_file():
+        raise WordinfoError(f"{what} {str(p)!r} not found: give a text file with one sentence per line")
+    lines = [row.text for row in rows(DataSpec(str(p.resolve()), "txt", None, None, False))]
+    if len(lines) < minimum:
+        raise WordinfoError(f"the {what} needs at least {minimum} sentences (one per line)")
+    return lines
+
+
+_SUFFIXES = ("tsv", "tab", "jsonl", "ndjson", "txt", "text")
+
+
+def _sniff(p: Path) -> str:
+    with open(p, encoding="utf-8-sig", errors="replace") as f:
+        first = next((line for line in f if line.strip()), "")
+    return "tsv" if "\t" in first else "txt"

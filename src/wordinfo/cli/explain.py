@@ -1,0 +1,80 @@
+"""``wordinfo explain``: one sentence, every layer, as a table, JSON or a heatmap."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import WordinfoError
+from .app import command
+from .options import (
+    Calibrate,
+    Device,
+    Dtype,
+    Lam,
+    Layers,
+    Model,
+    Precision,
+    Scale,
+    Seed,
+    Solver,
+    Truncate,
+    precision_option,
+    value_option,
+)
+from .table import print_table
+
+TABLE_VALUES = ("kept", "bits", "sigma")
+
+
+@command()
+def explain(
+    text: Annotated[str, typer.Argument(help="The sentence to explain.")],
+    model: Model = "minilm",
+    layers: Layers = "all",
+    target: Annotated[str, typer.Option(help="tokens (layer states), cls (first token) or logits (needs a head); "
+                                        "wordinfo train models also: sentence (pooled), step:J (LSTM state at token "
+                                        "J, -1 = last), decoder:J and logits:J (reverse task, output step J).")]
+    = "tokens",
+    calibrate: Calibrate = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
+    png: Annotated[Optional[Path], typer.Option(help="Also save a words-by-layers heatmap to this PNG.")] = None,
+    value: value_option(TABLE_VALUES, "Table value") = "kept",
+    truncate: Truncate = False,
+    lam: Lam = 0.1,
+    scale: Scale = None,
+    seed: Seed = 0,
+    solver: Solver = "default",
+    precision: Precision = None,
+    dtype: Dtype = "auto",
+    device: Device = "cpu",
+) -> None:
+    """Explain every layer of a model for one sentence."""
+    from ..values import value as check_value
+    check_value(value, TABLE_VALUES)
+    if png is not None and png.suffix.lower() != ".png":
+        raise WordinfoError(f"--png needs a file name ending in .png, got {str(png)!r}")
+    import wordinfo
+    exp = wordinfo.explain(text, model=model, layers=layers, target=target,
+                           calibration=str(calibrate) if calibrate else None, lam=lam, scale=scale, seed=seed,
+                           solver=solver, truncate=truncate, dtype=dtype, device=device,
+                           progress=sys.stderr.isatty() or not json_out, **precision_option(precision))
+    if png is not None:
+        _save_png(exp, png)
+    if json_out:
+        typer.echo(exp.to_json())
+    else:
+        print_table(exp, value)
+        if png is not None:
+            typer.echo(f"heatmap written to {png}")
+
+
+def _save_png(exp, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    ax = exp.plot()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ax.figure.savefig(path, dpi=150)

@@ -1,0 +1,64 @@
+"""Options that several commands share, defined once; help texts and choices come from the registries.
+
+Each is an ``Annotated`` type: ``def explain(model: Model = "minilm", ...)``. The solver
+names come from :data:`wordinfo.solvers.registry.SOLVERS`, the value names and their
+meanings from :mod:`wordinfo.values`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .. import values
+from ..solvers.registry import SOLVERS, solver_defaults
+
+SOLVER_HELP = {"default": "default (precise, with error bars)", "fast": "fast (interactive, rougher)",
+               "paper": "paper (the authors' algorithm, slow)"}
+_solvers = ", ".join(SOLVER_HELP.get(s, s) for s in SOLVERS)
+_precision = solver_defaults("default")["precision"]
+
+Model = Annotated[str, typer.Option(help="'minilm' (bundled MiniLM-L6), a local Hugging Face model directory "
+                                         "or a checkpoint of wordinfo train.")]
+Layers = Annotated[str, typer.Option(help="'all' or layer numbers such as 1,3,6.")]
+Calibrate = Annotated[Optional[Path], typer.Option(help="File of sentences (one a line) for sigma_S; "
+                                                        "default: a bundled sample.")]
+Truncate = Annotated[bool, typer.Option(help="Cut texts longer than the model's maximum length.")]
+Lam = Annotated[float, typer.Option(help="lambda: closeness of features vs entropy.")]
+Scale = Annotated[Optional[float], typer.Option(help="Bound on sigma (default: 10 x std of word embeddings).")]
+Seed = Annotated[int, typer.Option(help="Seed of the noise.")]
+Solver = Annotated[str, typer.Option(help=f"The solver: {_solvers}.")]
+Precision = Annotated[Optional[float], typer.Option(
+    help=f"Default solver: the standard error each word's sigma is sampled to (relative; default {_precision}, "
+         f"i.e. {_precision:.0%}).")]
+Dtype = Annotated[str, typer.Option(help="Noisy passes in auto (bfloat16 where fast), float32 or bfloat16.")]
+Device = Annotated[str, typer.Option(help="cpu, cuda (cuda:N) or auto (the GPU when there is one).")]
+Threads = Annotated[Optional[int], typer.Option(help="CPU threads (default: PyTorch's; 1 on a busy machine).")]
+Quiet = Annotated[bool, typer.Option(help="No progress bar.")]
+TableFormat = Annotated[str, typer.Option("--format", help="table, csv, json or markdown.")]
+
+
+def value_option(allowed: tuple[str, ...], what: str):
+    """``--value`` limited to ``allowed`` names of the value registry, with their meanings as help."""
+    return Annotated[str, typer.Option(help=f"{what}: " + values.choices_help(allowed) + ".")]
+
+
+def precision_option(precision: float | None) -> dict:
+    """``--precision`` as a solver option, when given (a solver without it says so in one line)."""
+    if precision is None:
+        return {}
+    from .._checks import check_positive
+    return {"precision": check_positive("--precision", precision)}
+
+
+def threads_option(threads: int | None) -> None:
+    """Apply ``--threads``."""
+    if threads is None:
+        return
+    from ..errors import WordinfoError
+    if threads < 1:
+        raise WordinfoError(f"--threads must be at least 1, got {threads}")
+    import torch
+    torch.set_num_threads(threads)

@@ -1,0 +1,145 @@
+"""The summary tables (``wordinfo summary``): pandas DataFrames computed in SQL over a Workspace.
+
+:func:`summarize` opens a :class:`~wordinfo.summary.views.Workspace` and builds the
+tables named in :data:`TABLES`; several runs come side by side (one column per run in
+``layers``, a ``run`` column in the others). Each ``*_table(ws, value=..., top=...,
+min_count=...)`` builds one of them from an open Workspace (the report uses
+:func:`layer_table`).
+"""
+
+from __future__ import annotations
+
+from .. import values
+from ..errors import WordinfoError
+from .views import Workspace
+from .wordlists import CATEGORIES
+
+TABLES = ("layers", "categories", "words", "forgetting", "forgetting_words", "pos")
+
+
+def summarize(sources, value: str = "kept", top: int = 10, min_count: int = 5, fraction: float = 0.5,
+              pos: bool | str = "auto", tables=None) -> dict:
+    """The summary tables as pandas DataFrames, by name (see TABLES); several runs side by side."""
+    value = values.value(value, values.CORPUS_VALUES).name
+    wanted = list(TABLES if tables is None else tables)
+    for t in wanted:
+        if t not in TABLES:
+            raise WordinfoError(f"unknown table {t!r}: use one of {', '.join(TABLES)}")
+    with Workspace(sources, fraction=fraction, pos=pos if "pos" in wanted else False) as ws:
+        out = {}
+        for name in wanted:
+            if name == "pos" and ws.tagger is None:
+                continue
+            out[name] = TABLE_FUNCS[name](ws, value=value, top=top, min_count=min_count)
+        return out
+
+
+def layer_table(ws, value="kept", **_):
+    """Mean per word by layer; one column per run when there are several."""
+    df = ws.query("""
+        SELECT run, layer_label AS layer, any_value(layer) AS l, count(*) AS words,
+               avg(bits) AS bits, avg(kept) AS kept
+        FROM words GROUP BY run, layer_label ORDER BY l NULLS LAST, layer, run""")
+    if len(ws.sources) == 1:
+        return df.drop(columns=["run", "l"]).reset_index(drop=True)
+    wide = df.pivot_table(index=["l", "layer"], columns="run", values=[value, "words"], sort=False)
+    wide.columns = [f"{v} [{r}]" for v, r in wide.columns]
+    wide = wide.reset_index().sort_values("l", kind="stable").drop(columns=["l"])
+    for r in ws.names:
+        if f"words [{r}]" in wide:
+            wide[f"words [{r}]"] = wide[f"words [{r}]"].astype("Int64")
+    cols = ["layer"] + [f"{v} [{r}]" for r in ws.names for v in (value, "words") if f"{v} [{r}]" in wide]
+    return wide[cols]
+
+
+def category_table(ws, value="kept", **_):
+    """Mean per word of each category, by run and layer (columns: categories)."""
+    df = ws.query(f"""
+        SELECT run, layer_label AS layer, any_value(layer) AS l, category, avg({value}) AS v, count(*) AS n
+        FROM words GROUP BY run, layer_label, category""")
+    wide = df.pivot_table(index=["run", "l", "layer"], columns="category", values="v", sort=False)
+    wide = wide.reindex(columns=[c for c in CATEGORIES if c in wide.columns]).reset_index()
+    counts = df.groupby("category")["n"].sum() // max(df["layer"].nunique(), 1)
+    wide.columns = [f"{c} (n={int(counts[c])})" if c in counts else c for c in wide.columns]
+    return _sorted(ws, wide, ["l"]).drop(columns=["l"])
+
+
+def word_table(ws, value="kept", top=10, min_count=5, **_):
+    """The words most kept and most forgotten at each layer (mean over their occurrences, >= min_count)."""
+    df = ws.query(f"""
+        WITH m AS (
+            SELECT run, layer_label AS layer, any_value(layer) AS l, lower(word) AS word, avg(kept) AS kept,
+                   count(*) AS n
+            FROM words GROUP BY run, layer_label, lower(word) HAVING count(*) >= {int(min_count)}),
+        r AS (
+            SELECT *, row_number() OVER (PARTITION BY run, layer ORDER BY kept DESC, word) AS hi,
+                      row_number() OVER (PARTITION BY run, layer ORDER BY kept ASC, word) AS lo
+            FROM m)
+        SELECT a.run, a.layer, a.l, a.hi AS rank, a.word AS most_kept, a.kept AS kept, a.n AS n_kept,
+               b.word AS most_forgotten, b.kept AS kept_forgotten, b.n AS n_forgotten
+        FROM r a JOIN r b ON a.run = b.run AND a.layer = b.layer AND a.hi = b.lo
+        WHERE a.hi <= {int(top)}""")
+    return _sorted(ws, df, ["l", "rank"]).drop(columns=["l"])
+
+
+def forgetting_table(ws, **_):
+    """Per word category: how many words, the mean layer they are forgotten at, and the share forgotten at each."""
+    df = ws.query("""
+        SELECT run, category, forgotten_at, count(*) AS n FROM forgetting GROUP BY ALL""")
+    if df.empty:
+        return df
+    rows = []
+    last = ws.query("SELECT max(layer) AS m FROM tokens")["m"].iloc[0]
+    layers = list(range(1, int(last) + 1)) if last == last and last is not None else []
+    for (run, cat), g in df.groupby(["run", "category"], sort=False):
+        total = int(g["n"].sum())
+        gone = g.dropna(subset=["forgotten_at"])
+        mean = float((gone["forgotten_at"] * gone["n"]).sum() / gone["n"].sum()) if len(gone) else float("nan")
+        row = {"run": run, "category": cat, "words": total, "mean layer": mean,
+               "kept to the end %": 100.0 * (total - int(gone["n"].sum())) / total}
+        for layer in layers:
+            row[f"L{layer} %"] = 100.0 * int(gone.loc[gone["forgotten_at"] == layer, "n"].sum()) / total
+        rows.append(row)
+    import pandas as pd
+    out = pd.DataFrame(rows)
+    out["_c"] = out["category"].map({c: i for i, c in enumerate(CATEGORIES)})
+    return _sorted(ws, out, ["_c"]).drop(columns=["_c"])
+
+
+def forgetting_words_table(ws, top=10, min_count=5, **_):
+    """The most frequent words (>= min_count) and the layer each is forgotten at, on average."""
+    df = ws.query(f"""
+        WITH f AS (
+            SELECT run, lower(word) AS word, any_value(category) AS category, count(*) AS n,
+                   avg(forgotten_at) AS mean_layer, median(forgotten_at) AS median_layer,
+                   100.0 * count(*) FILTER (WHERE forgotten_at IS NULL) / count(*) AS kept_to_end
+            FROM forgetting GROUP BY run, lower(word) HAVING count(*) >= {int(min_count)})
+        SELECT *, row_number() OVER (PARTITION BY run ORDER BY n DESC, word) AS rank FROM f
+        QUALIFY rank <= {int(top) * 2}""")
+    df = df.rename(columns={"mean_layer": "mean layer", "median_layer": "median layer",
+                            "kept_to_end": "kept to the end %"})
+    return _sorted(ws, df, ["rank"]).drop(columns=["rank"])
+
+
+def pos_table(ws, value="kept", **_):
+    """Mean per word of each part of speech (tagger's universal tags), by run and layer."""
+    df = ws.query(f"""
+        SELECT run, layer_label AS layer, any_value(layer) AS l, pos, avg({value}) AS v
+        FROM words WHERE pos IS NOT NULL GROUP BY run, layer_label, pos""")
+    wide = df.pivot_table(index=["run", "l", "layer"], columns="pos", values="v", sort=True).reset_index()
+    return _sorted(ws, wide, ["l"]).drop(columns=["l"])
+
+
+TABLE_FUNCS = {"layers": layer_table, "categories": category_table, "words": word_table,
+               "forgetting": forgetting_table, "forgetting_words": forgetting_words_table, "pos": pos_table}
+
+
+def _run_order(ws):
+    return {n: i for i, n in enumerate(ws.names)}
+
+
+def _sorted(ws, df, keys):
+    if df.empty:
+        return df.reset_index(drop=True)
+    df = df.assign(_r=df["run"].map(_run_order(ws))).sort_values(["_r", *keys], kind="stable")
+    return df.drop(columns=["_r"]).reset_index(drop=True)
