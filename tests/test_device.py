@@ -1,16 +1,16 @@
-"""Choosing where to explain: device names, clear errors, and results that come back on the CPU.
+"""Choosing where and in what precision to explain (``wordinfo.device``): device and dtype names; on a GPU, the
+same answer as on the CPU, and results that come back on the CPU."""
 
-The GPU path itself needs a GPU; these checks run anywhere.
-"""
+from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
-from typer.testing import CliRunner
 
-from wordinfo.cli import app
-from wordinfo.device import resolve_device
+import wordinfo
+from wordinfo.device import compute_dtype, resolve_device
 from wordinfo.errors import WordinfoError
-from wordinfo.solvers._result import SolverResult
+from wordinfo.job import prepare
 
 
 def test_device_names():
@@ -21,25 +21,35 @@ def test_device_names():
         resolve_device("gpu-please")
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message for machines without a GPU")
-def test_asking_for_a_missing_gpu_is_one_clear_line():
-    result = CliRunner().invoke(app, ["explain", "a fine film", "--device", "cuda"])
-    assert result.exit_code == 2
-    assert "sees no GPU" in result.output and "--device cpu" in result.output
-    assert "Traceback" not in result.output
+def test_dtype_names():
+    assert compute_dtype("float32") is None
+    assert compute_dtype("bfloat16") is torch.bfloat16
+    assert compute_dtype("auto") in (None, torch.bfloat16)
+    with pytest.raises(WordinfoError, match="unknown dtype"):
+        compute_dtype("float8")
 
 
-def test_solver_results_move_to_the_cpu():
-    r = SolverResult(log_sigma=torch.zeros(1, 1, 3), steps=torch.ones(1, 1, dtype=torch.long),
-                     evaluations=torch.ones(1, 1, dtype=torch.long), converged=torch.ones(1, 1, dtype=torch.bool),
-                     loss=torch.zeros(1, 1), info={"groups": 2})
-    moved = r.cpu()
-    assert moved.log_sigma.device.type == "cpu" and moved.info == {"groups": 2}
-    assert torch.equal(moved.steps, r.steps)
+@pytest.mark.gpu
+def test_cuda_gives_the_cpu_answer_and_results_come_back_on_the_cpu(tiny_bert_of):
+    """The same tiny BERT (the same seed: the same weights) explained on the GPU and on the CPU, in float32 with the
+    fast solver: the noise is keyed by content, not drawn on the device, so the answers agree to rounding. (The GPU
+    computes sigma_S first; the CPU run finds it in the cache, keyed by the weights.)"""
+    text = "a warm , funny and sad look at a family in trouble"
+    options = dict(solver="fast", dtype="float32", seed=0)
+    (on_cpu, tokenizer), (on_gpu, _) = tiny_bert_of(32), tiny_bert_of(32)
+    gpu = wordinfo.explain(text, on_gpu, tokenizer, device="cuda", **options)
+    cpu = wordinfo.explain(text, on_cpu, tokenizer, device="cpu", **options)
+    assert cpu.settings["device"] == "cpu" and gpu.settings["device"].startswith("cuda")
+    assert gpu.tokens() == cpu.tokens() and gpu.layers == cpu.layers
+    assert np.isfinite(gpu.sigma[0]).all()
+    np.testing.assert_allclose(gpu.sigma[0], cpu.sigma[0], rtol=1e-3)
 
-
-def test_explain_records_its_device(tiny_bert):
-    import wordinfo
-    model, tok = tiny_bert
-    exp = wordinfo.explain("a fine film", model, tok, calibration="none", solver="fast", device="cpu")
-    assert exp.settings["device"] == "cpu"
+    job = prepare(on_gpu, tokenizer, device="cuda", **options)
+    with job.encoder.frozen():
+        problem, _ = job.problem([text])
+        assert problem.x.device.type == "cuda"
+        result = job.solve(problem)
+    tensors = {k: v for k, v in vars(result).items() if isinstance(v, torch.Tensor)}
+    assert {"log_sigma", "steps", "converged", "log_sigma_se"} <= set(tensors)
+    assert all(v.device.type == "cpu" for v in tensors.values()), {k: v.device for k, v in tensors.items()}
+    np.testing.assert_allclose(result.sigma(job.scale)[:, 0].numpy(), gpu.sigma[0], rtol=1e-3)

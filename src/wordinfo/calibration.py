@@ -40,7 +40,8 @@ def feature_stds(encoder, targets: Sequence, sentences: list[str], use_cache: bo
     from safetensors.torch import load_file, save_file
 
     sample_hash = hashlib.blake2b("\n".join(sentences).encode(), digest_size=8).hexdigest()
-    path = cache_dir() / "calibration" / f"{encoder.fingerprint()}-{sample_hash}.safetensors"
+    start = f"-from{encoder.from_layer}" if getattr(encoder, "from_layer", 0) else ""
+    path = cache_dir() / "calibration" / f"{encoder.fingerprint()}{start}-{sample_hash}.safetensors"
     keys = [_key(t) for t in targets]
     stored: dict = {}
     if use_cache and path.exists():
@@ -56,6 +57,20 @@ def feature_stds(encoder, targets: Sequence, sentences: list[str], use_cache: bo
             tensors = {k: v.contiguous() for k, v in stored.items()}
             write_atomic(path, lambda tmp: save_file(tensors, str(tmp)))     # a killed run never leaves half a file
     return [stored[k] for k in keys]
+
+
+@torch.no_grad()
+def state_scale(encoder, sentences: list[str]) -> float:
+    """The default bound on sigma when ``x`` is a layer's output (``from_layer`` > 0): ten times the std of
+    that layer's state elements over the sample's real tokens, as the word-vector bound is ten times the
+    std of the word-embedding matrix (docs/method.md, "The bound")."""
+    moments = PooledMoments()
+    for start in range(0, len(sentences), BATCH):
+        _, mask, x = embed_texts(encoder, sentences[start:start + BATCH], truncate=True)
+        moments.add(x[mask].reshape(-1, 1))
+    std = float(moments.std(torch.float64, floor=False)[0])
+    check_finite(f"layer {encoder.from_layer}'s states on the calibration sample", torch.tensor(std))
+    return 10 * std
 
 
 def _key(target) -> str:

@@ -15,7 +15,7 @@ from . import objective as obj
 from ._checks import check_finite, check_positive
 from .device import compute_dtype
 from .errors import WordinfoError
-from .files import json_ready
+from .files import json_ready, write_atomic
 from .problem import Problem
 from .settings import describe
 from .solvers.registry import check_solver, run_solver
@@ -85,9 +85,10 @@ class Estimate:
         path = Path(path)
         arrays = {k: np.asarray(v) for k, v in asdict(self).items() if isinstance(v, (np.ndarray, np.generic))}
         meta = json.dumps({"width": self.width, "settings": self.settings, "format": "wordinfo.Estimate/1"})
-        with open(path, "wb") as f:
-            np.savez(f, **arrays, meta=np.frombuffer(meta.encode(), dtype=np.uint8))
-        return path
+        def write(tmp):
+            with open(tmp, "wb") as f:
+                np.savez(f, **arrays, meta=np.frombuffer(meta.encode(), dtype=np.uint8))
+        return write_atomic(path, write)
 
     @classmethod
     def load(cls, path: str | Path) -> "Estimate":

@@ -14,12 +14,13 @@ from .workers import WorkerPool, check_workers
 def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all", target: str = "tokens", *,
             lam: float = 0.1, scale: float | None = None, calibration: str | None = None, seed: int = 0,
             solver: str = "default", batch_size: int = 1, truncate: bool = False, progress: bool = False,
-            dtype: str = "auto", device: str | None = None, workers: int = 1, **solver_options) -> Explanation:
+            dtype: str = "auto", device: str | None = None, workers: int = 1, from_layer: int = 0,
+            **solver_options) -> Explanation:
     """How much each layer keeps of each word of ``texts``.
 
-    ``model`` is None (the bundled MiniLM-L6), a local directory, or a loaded
-    ``transformers`` model (then pass its ``tokenizer``). ``layers`` is 'all', a list
-    or '1,3,6'; ``target`` is 'tokens' (the layer's token states), 'cls' (the first
+    ``model`` is None (the bundled MiniLM-L6), a local directory, a Hugging Face Hub id
+    (``gpt2``, ``org/name``), or a loaded ``transformers`` model (then pass its ``tokenizer``).
+    ``layers`` is 'all', a list or '1,3,6'; ``target`` is 'tokens' (the layer's token states), 'cls' (the first
     token's state) or 'logits' (models with a classification head). sigma_S comes
     from ``calibration`` (a file of sentences, one per line; default: a bundled
     sample; 'none' for the per-sentence mean-square fallback). ``scale`` defaults to
@@ -32,13 +33,15 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     ``device`` ('cpu', 'cuda', 'auto' = the GPU when there is one) moves the model there
     first; None leaves it where it is (a model loaded from a path starts on the CPU).
     ``workers`` > 1 explains batches on that many single-thread processes (CPU, a model given
-    by name or path; run it under ``if __name__ == "__main__":`` in a script).
+    by name or path; run it under ``if __name__ == "__main__":`` in a script). ``from_layer`` A
+    explains what the layers above A keep of layer A's output (0, the default: of the input).
     """
     texts = [texts] if isinstance(texts, str) else list(texts)
     if not texts:
         raise WordinfoError("no text given: pass a string or a list of strings")
     job = prepare(model, tokenizer, layers, target, lam=lam, scale=scale, calibration=calibration, seed=seed,
-                  solver=solver, truncate=truncate, dtype=dtype, device=device, **solver_options)
+                  solver=solver, truncate=truncate, dtype=dtype, device=device, from_layer=from_layer,
+                  **solver_options)
     check_workers(workers, job)
     for t in texts:
         job.encoder.tokenize([t], truncate=truncate)             # fail early, before any long work

@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from . import objective as obj
-from .files import json_ready
+from . import values
+from .files import json_ready, write_text
 from .words import WordMap
 
-VALUES = ("bits", "retained_bits", "sigma", "log_sigma_centered")
+VALUES = tuple(values.BY_KEY)          # the keys of the value registry (wordinfo/values.py)
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Explanation:
     def token_values(self, value: str = "bits", i: int = 0) -> np.ndarray:
         """``[layers, tokens]`` of 'bits' (entropy H_i in bits), 'retained_bits', 'sigma' or
         'log_sigma_centered' (log sigma minus its sentence mean: the per-sentence view)."""
+        value = values.value(value).key        # a user's name ('kept') or a key; else a one-line error
         s = self.sigma[i]
         if value == "bits":
             return obj.entropy_bits(s, self.width)
@@ -70,7 +72,7 @@ class Explanation:
             return s
         if value == "log_sigma_centered":
             return np.log(s) - np.log(s).mean(-1, keepdims=True)
-        raise ValueError(f"unknown value {value!r}: use one of {', '.join(VALUES)}")
+        raise AssertionError(f"values.py has {value!r} but Explanation does not compute it")
 
     def token_errors(self, value: str = "bits", i: int = 0) -> np.ndarray:
         """The standard error of :meth:`token_values` ``[layers, tokens]`` (NaN where none was saved).
@@ -78,6 +80,7 @@ class Explanation:
         From the solver's error of ``log sigma``: bits (entropy or kept) move by ``K / ln 2``
         per unit of ``log sigma``, sigma by ``sigma`` times it.
         """
+        value = values.value(value).key
         if not self.sigma_se:
             return np.full_like(self.sigma[i], np.nan)
         se = self.sigma_se[i]
@@ -87,7 +90,7 @@ class Explanation:
             return self.sigma[i] * se
         if value == "log_sigma_centered":
             return se
-        raise ValueError(f"unknown value {value!r}: use one of {', '.join(VALUES)}")
+        raise AssertionError(f"values.py has {value!r} but Explanation does not compute it")
 
     def word_errors(self, value: str = "bits", i: int = 0) -> np.ndarray:
         """The standard error of :meth:`word_values` ``[layers, words]``: the pieces' errors added in
@@ -176,9 +179,7 @@ class Explanation:
         return json.dumps(self.to_dict(), **kwargs)
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps({**self.to_dict(), "format": "wordinfo.Explanation/1"}))
-        return path
+        return write_text(path, json.dumps({**self.to_dict(), "format": "wordinfo.Explanation/1"}))
 
     @classmethod
     def load(cls, path: str | Path) -> "Explanation":

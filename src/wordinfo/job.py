@@ -10,6 +10,7 @@ runs, worker processes, the benchmark and the baselines' context all use this mo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,10 +42,13 @@ class SentenceResult:
 
 def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *, lam: float = 0.1,
             scale: float | None = None, calibration: str | None = None, seed: int = 0, solver: str = "default",
-            truncate: bool = False, dtype: str = "auto", device: str | None = None,
+            truncate: bool = False, dtype: str = "auto", device: str | None = None, from_layer: int = 0,
             **solver_options) -> "Job":
-    """Load and check everything ``explain`` needs (model, targets, sigma_S), once for many batches."""
-    from .calibration import feature_stds, read_sentences
+    """Load and check everything ``explain`` needs (model, targets, sigma_S), once for many batches.
+
+    ``from_layer`` A > 0 makes ``x`` layer A's output: the targets are layers above A, and the bound
+    defaults to ten times the std of layer A's states over the calibration sample."""
+    from .calibration import feature_stds, read_sentences, state_scale
     from .models.resolve import is_encoder, resolve
 
     check_solver(solver, solver_options)
@@ -53,17 +57,20 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
     by_name = model is None or isinstance(model, str)
     recipe = None if not by_name else dict(
         model=model, layers=layers, target=target, lam=lam, scale=scale, calibration=calibration, seed=seed,
-        solver=solver, truncate=truncate, dtype=dtype, device=device, **solver_options)
+        solver=solver, truncate=truncate, dtype=dtype, device=device, from_layer=from_layer, **solver_options)
     if not by_name and not is_encoder(model) and tokenizer is None:
         raise WordinfoError("a model object needs its tokenizer: explain(texts, model, tokenizer)")
-    encoder = resolve(model, tokenizer, where)
+    encoder = resolve(model, tokenizer, where).start_at(from_layer)
     where = encoder.device
     noisy_dtype = compute_dtype(dtype, where)
     calibration = calibration or getattr(encoder, "calibration_file", None)   # a checkpoint's own sample
     targets = encoder.targets(layers, target)
     lam = check_positive("lam", lam)
-    scale = check_positive("scale", encoder.default_scale() if scale is None else scale)
     use_fallback = isinstance(calibration, str) and calibration.lower() == "none"
+    if scale is None and from_layer:
+        with encoder.frozen():
+            scale = state_scale(encoder, read_sentences(None if use_fallback else calibration))
+    scale = check_positive("scale", encoder.default_scale() if scale is None else scale)
     with encoder.frozen():
         stds = None if use_fallback else feature_stds(encoder, targets, read_sentences(calibration))
     stds = None if stds is None else [s.to(where) for s in stds]
@@ -71,7 +78,8 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
                         input=getattr(encoder, "input_name", "embedding block output"),
                         feature_std="none (per-sentence mean square)" if use_fallback else
                         f"calibration sample ({calibration or 'bundled, 60 sentences'})",
-                        dtype=str(noisy_dtype or torch.float32).replace("torch.", ""), device=str(where))
+                        dtype=str(noisy_dtype or torch.float32).replace("torch.", ""), device=str(where),
+                        **({"from_layer": from_layer} if from_layer else {}))   # absent for 0: runs made before compare
     return Job(encoder, targets, stds, truncate, solver_options, settings, noisy_dtype, recipe)
 
 
@@ -171,8 +179,11 @@ class Job:
             tokens = self.encoder.tokenizer.convert_ids_to_tokens(enc["input_ids"][b][valid].tolist())
             wm = word_map(texts[b], tokens, [w for w, v in zip(enc.word_ids(b), valid.tolist()) if v],
                           enc["offset_mapping"][b][valid].tolist(), enc["special_tokens_mask"][b][valid].tolist())
+            sigma = result.sigma(self.scale)[:, b, valid].numpy().astype(float)
+            # a word the solver put at the bound is exactly there (not float32's rounding of it): 0 bits kept
+            sigma[result.log_sigma[:, b, valid].numpy() >= math.log(self.scale) - 1e-6] = self.scale
             out.append(SentenceResult(
-                word_map=wm, sigma=result.sigma(self.scale)[:, b, valid].numpy().astype(float),
+                word_map=wm, sigma=sigma,
                 steps=result.steps[:, b].numpy(), converged=result.converged[:, b].numpy(),
                 sigma_se=result.log_sigma_se[:, b, valid].numpy().astype(float),
                 prediction=None if logits is None else int(logits[b].argmax(-1))))

@@ -14,6 +14,7 @@ from .options import (
     Calibrate,
     Device,
     Dtype,
+    FromLayer,
     Lam,
     Layers,
     Model,
@@ -35,10 +36,12 @@ def explain(
     text: Annotated[str, typer.Argument(help="The sentence to explain.")],
     model: Model = "minilm",
     layers: Layers = "all",
-    target: Annotated[str, typer.Option(help="tokens (layer states), cls (first token) or logits (needs a head); "
+    target: Annotated[str, typer.Option(help="tokens (layer states), cls (first token), token:J (position J, "
+                                        "-1 = last) or logits (a head's output; a causal LM's next-token scores); "
                                         "wordinfo train models also: sentence (pooled), step:J (LSTM state at token "
                                         "J, -1 = last), decoder:J and logits:J (reverse task, output step J).")]
     = "tokens",
+    from_layer: FromLayer = 0,
     calibrate: Calibrate = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
     png: Annotated[Optional[Path], typer.Option(help="Also save a words-by-layers heatmap to this PNG.")] = None,
@@ -60,7 +63,7 @@ def explain(
     import wordinfo
     exp = wordinfo.explain(text, model=model, layers=layers, target=target,
                            calibration=str(calibrate) if calibrate else None, lam=lam, scale=scale, seed=seed,
-                           solver=solver, truncate=truncate, dtype=dtype, device=device,
+                           solver=solver, truncate=truncate, dtype=dtype, device=device, from_layer=from_layer,
                            progress=sys.stderr.isatty() or not json_out, **precision_option(precision))
     if png is not None:
         _save_png(exp, png)

@@ -20,8 +20,11 @@ SOLVER_HELP = {"default": "default (precise, with error bars)", "fast": "fast (i
 _solvers = ", ".join(SOLVER_HELP.get(s, s) for s in SOLVERS)
 _precision = solver_defaults("default")["precision"]
 
-Model = Annotated[str, typer.Option(help="'minilm' (bundled MiniLM-L6), a local Hugging Face model directory "
+Model = Annotated[str, typer.Option(help="'minilm' (bundled MiniLM-L6), a local Hugging Face model directory, "
+                                         "a Hub id (gpt2, org/name; from the local cache, else downloaded) "
                                          "or a checkpoint of wordinfo train.")]
+FromLayer = Annotated[int, typer.Option(help="Explain what the layers above A keep of layer A's output "
+                                             "(0: of the input word vectors).")]
 Layers = Annotated[str, typer.Option(help="'all' or layer numbers such as 1,3,6.")]
 Calibrate = Annotated[Optional[Path], typer.Option(help="File of sentences (one a line) for sigma_S; "
                                                         "default: a bundled sample.")]

@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 from ..errors import WordinfoError
+from ..files import write_atomic, write_json, write_text
 
 FORMAT = "wordinfo"
 CONFIG, WEIGHTS, CALIBRATION = "config.json", "model.safetensors", "calibration.txt"
@@ -47,11 +48,12 @@ def save(directory: str | Path, model, tokenizer, task: str, calibration: list[s
     path.mkdir(parents=True, exist_ok=True)
     config = {"format": FORMAT, "version": 1, "arch": model.arch, "family": model.family, "task": task,
               "model": model.config}
-    save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()}, str(path / WEIGHTS))
+    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    write_atomic(path / WEIGHTS, lambda tmp: save_file(tensors, str(tmp)))
     tokenizer.save_pretrained(str(path))
-    (path / CONFIG).write_text(json.dumps(config, indent=2) + "\n")     # after the tokenizer: ours, not its
+    write_json(path / CONFIG, config, sort_keys=False)     # after the tokenizer: ours, not its
     if calibration:
-        (path / CALIBRATION).write_text("\n".join(calibration) + "\n")
+        write_text(path / CALIBRATION, "\n".join(calibration) + "\n")
     return path
 
 
@@ -73,8 +75,6 @@ def is_native(directory: str | Path) -> bool:
 
 def load_native(directory: str | Path):
     """(model, tokenizer) of a native checkpoint, the model in eval mode."""
-    from .hub import hub_offline_default
-    hub_offline_default()
     from safetensors.torch import load_file
     from transformers import AutoTokenizer
     from transformers.utils import logging as hf_logging

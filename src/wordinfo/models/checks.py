@@ -28,8 +28,9 @@ TEXTS = ("a short text .", "a second , somewhat longer text than the first one .
 
 
 def check_encoder(encoder, texts: Sequence[str] = TEXTS, targets: Sequence | None = None, atol: float = 1e-4) -> None:
-    """Run every check on ``encoder`` (with ``texts``, the first shorter than the second, and ``targets``:
-    default every layer's token states, plus the logits where the model has a head)."""
+    """Run every check on ``encoder`` (with ``texts``, the first shorter than the second: give your own for a
+    closed vocabulary, such as the reverse task's digits; and ``targets``: default every layer's token
+    states, plus the logits where the model has a head)."""
     targets = list(targets) if targets is not None else _default_targets(encoder)
     assert targets, "targets() gave no target: an adapter must offer at least one"
     for t in targets:

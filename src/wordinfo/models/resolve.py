@@ -3,8 +3,9 @@
 ``resolve(model, tokenizer, device)`` takes what ``explain``, runs, the evaluation and the
 workers are given: None or 'minilm' (the bundled MiniLM-L6), a directory written by
 ``wordinfo train`` (a native checkpoint or a fine-tuned BERT), a local Hugging Face model
-directory, a loaded ``transformers`` model with its tokenizer, or a ready encoder (anything
-with wordinfo's encoder interface: ``targets``, ``tokenize``, ``embed``, ``forward``).
+directory, a Hub id (``gpt2``, ``org/name``: ``models/hub.py``), a loaded ``transformers``
+model with its tokenizer, or a ready encoder (anything with wordinfo's encoder interface:
+``targets``, ``tokenize``, ``embed``, ``forward``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from pathlib import Path
 
 from ..errors import WordinfoError
 from .encoder import Encoder
+
+# encoders whose layers take (hidden, attention_mask) alone: the embedding block's output is perturbed
+# (models/huggingface.py); every other model goes through models/generic.py (token embeddings perturbed)
+BERT_FAMILY = ("bert", "roberta", "xlm-roberta", "camembert", "distilbert", "electra")
 
 
 def is_encoder(obj) -> bool:
@@ -23,7 +28,7 @@ def is_encoder(obj) -> bool:
 def load(name_or_path: str | None):
     """``(model, tokenizer, name)`` from 'minilm' (or None), a native checkpoint or a Hugging Face model directory."""
     from .checkpoint import is_native, load_native
-    from .huggingface import load_pretrained
+    from .hub import load_pretrained
 
     if name_or_path is not None and is_native(name_or_path):
         model, tokenizer = load_native(name_or_path)
@@ -35,7 +40,7 @@ def load_model(path: str | Path = "minilm"):
     """Load any model wordinfo can explain: ``(model, tokenizer)``, for ``wordinfo.explain(texts, model, tokenizer)``.
 
     ``path`` is 'minilm' (the bundled MiniLM-L6), a directory written by ``wordinfo train``
-    (native or fine-tuned BERT) or any local Hugging Face BERT-family model.
+    (native or fine-tuned BERT), a local Hugging Face model directory or a Hub id.
     """
     model, tokenizer, _ = load(str(path))
     return model, tokenizer
@@ -63,6 +68,7 @@ def resolve(model=None, tokenizer=None, device=None) -> Encoder:
 def encoder_for(model, tokenizer, name: str) -> Encoder:
     """The adapter that fits a loaded ``model``: native models their own, everything else the Hugging Face one."""
     from .base import NativeModel
+    from .generic import TransformersEncoder
     from .huggingface import HuggingFaceEncoder
     from .native import NativeEncoder
 
@@ -71,4 +77,10 @@ def encoder_for(model, tokenizer, name: str) -> Encoder:
         if Path(name).is_dir() and (Path(name) / "calibration.txt").is_file():
             calibration = str(Path(name) / "calibration.txt")       # a checkpoint's own calibration sample
         return NativeEncoder(model, tokenizer, name, calibration)
-    return HuggingFaceEncoder(model, tokenizer, name)
+    from transformers import PreTrainedModel
+    if not isinstance(model, PreTrainedModel):
+        raise WordinfoError(f"{type(model).__name__} is neither a Hugging Face model nor a wordinfo model, so no "
+                            "encoder adapter fits it: wrap it as a function and use wordinfo.estimate")
+    if getattr(getattr(model, "config", None), "model_type", None) in BERT_FAMILY:
+        return HuggingFaceEncoder(model, tokenizer, name)
+    return TransformersEncoder(model, tokenizer, name)

@@ -66,10 +66,14 @@ def parse_kind(kind: str, allowed: tuple[str, ...]) -> tuple[str, int | None]:
     return base, j
 
 
-def parse_layers(layers, num_layers: int) -> list[int]:
-    """'all', '1,3,6', an int or a list of ints (1-based) -> sorted unique layer numbers, validated."""
+def parse_layers(layers, num_layers: int, above: int = 0) -> list[int]:
+    """'all', '1,3,6', an int or a list of ints (1-based) -> sorted unique layer numbers, validated.
+
+    ``above``: the layer whose output is the input (``from_layer``); only layers above it can be targets."""
     if layers is None or (isinstance(layers, str) and layers.strip().lower() == "all"):
-        return list(range(1, num_layers + 1))
+        if above >= num_layers:
+            raise WordinfoError(f"no layer above the input layer {above}: this model has layers 1..{num_layers}")
+        return list(range(above + 1, num_layers + 1))
     if isinstance(layers, str):
         try:
             chosen = [int(v) for v in layers.replace(" ", "").split(",") if v]
@@ -82,4 +86,8 @@ def parse_layers(layers, num_layers: int) -> list[int]:
     bad = [v for v in chosen if not 1 <= v <= num_layers]
     if bad or not chosen:
         raise WordinfoError(f"unknown layer {bad[0] if bad else layers!r}: this model has layers 1..{num_layers}")
+    below = [v for v in chosen if v <= above]
+    if below:
+        raise WordinfoError(f"layer {below[0]} is not above the input layer {above} (--from-layer): "
+                            f"give layers {above + 1}..{num_layers}")
     return sorted(set(chosen))

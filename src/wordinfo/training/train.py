@@ -18,7 +18,6 @@ early on it, reports the metric on the test file (CoLA: its dev file) and saves
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import WordinfoError
+from ..files import write_json
 from .loop import METRICS, Recipe, fit
 
 ARCHS = {"sst2": ("bert", "transformer", "lstm", "cnn"), "cola": ("bert", "transformer", "lstm", "cnn"),
@@ -104,7 +104,7 @@ def train(task: str, arch: str, out: str | Path, *, data_dir=None, train_file=No
                "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY")}
     report.update(task=task, arch=arch, seed=seed, recipe=rec.to_dict(), wall_time_s=round(time.time() - started, 1),
                   cpu_time_s=round(time.process_time() - cpu_started, 1), command=command, machine=machine)
-    (out / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_json(out / "metrics.json", report, sort_keys=False)
     log(f"{report['test_name']} {report['metric']}: {report['test']:.4f} "
         f"(validation {report['best_validation']:.4f}, epoch {report['best_epoch']}); "
         f"{report['wall_time_s']:.0f} s ({report['cpu_time_s']:.0f} s of CPU); saved to {out}")
@@ -116,7 +116,7 @@ def train(task: str, arch: str, out: str | Path, *, data_dir=None, train_file=No
 def minilm_tokenizer():
     from transformers import AutoTokenizer
 
-    from ..models.huggingface import bundled_model_path
+    from ..models.hub import bundled_model_path
     return AutoTokenizer.from_pretrained(bundled_model_path())
 
 
@@ -124,7 +124,7 @@ def minilm_word_embeddings() -> torch.Tensor:
     """MiniLM-L6's WordPiece embedding matrix ``[30522, 384]``, read from its safetensors file."""
     from safetensors import safe_open
 
-    from ..models.huggingface import bundled_model_path
+    from ..models.hub import bundled_model_path
     with safe_open(str(Path(bundled_model_path()) / "model.safetensors"), "pt") as f:
         return f.get_tensor("embeddings.word_embeddings.weight")
 
@@ -191,12 +191,10 @@ def _train_classifier(task, arch, out, rec, seed, model_options, data_dir, train
 
 
 def _bert(spec):
-    from ..models.hub import hub_offline_default
-    hub_offline_default()              # before transformers is imported: huggingface_hub reads it then
     from transformers import AutoModelForSequenceClassification
     from transformers.utils import logging as hf_logging
 
-    from ..models.huggingface import bundled_model_path
+    from ..models.hub import bundled_model_path
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     return AutoModelForSequenceClassification.from_pretrained(

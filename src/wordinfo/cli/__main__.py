@@ -1,0 +1,5 @@
+"""``python -m wordinfo.cli``: the command line."""
+
+from . import main
+
+main()

@@ -1,0 +1,118 @@
+"""``run_corpus`` (``wordinfo.runs.runner``): resuming after SIGKILL without loss or duplicates, raising the limit,
+and what a run directory holds.
+
+The model is a tiny random BERT classifier saved to a temporary directory with the
+bundled MiniLM tokenizer; ``--solver fast`` keeps every run to seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from helpers.corpus import SCRIPT, sentences, write_tsv
+from helpers.threads import one_thread
+from wordinfo.runs import Run, run_corpus, store
+
+EXE = Path(sys.executable).with_name("wordinfo")
+N = 120                  # sentences in the kill test: long enough to be killed mid-run
+
+
+def _env_for_subprocess(cache):
+    return {**os.environ, "WORDINFO_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1"}
+
+
+def _all_rows(rundir: Path) -> pd.DataFrame:
+    df = pd.concat([pq.read_table(f).to_pandas() for f in store.part_files(rundir)], ignore_index=True)
+    return df.sort_values(["sentence", "layer", "position"], kind="stable").reset_index(drop=True)
+
+
+def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(tmp_path, tiny_bert_dir, cache):
+    data = write_tsv(tmp_path / "corpus.tsv", sentences(N))
+    env = _env_for_subprocess(cache)
+    cmd = [str(EXE), "run", "--data", str(data), "--model", str(tiny_bert_dir), "--solver", "fast", "--part-size", "4",
+           "--no-progress"]
+
+    with one_thread():      # the uninterrupted run, in this process (one thread, like the subprocesses)
+        run_corpus(data, tmp_path / "ref", model=str(tiny_bert_dir), solver="fast", part_size=4, progress=False,
+                   log=lambda m: None)
+
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(cmd + ["--out", str(out)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 90
+    while len(store.part_files(out)) < 3 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run ended before it could be killed: " + proc.stderr.read().decode()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    killed_at = len(store.part_files(out))
+    assert 3 <= killed_at < N // 4, "killed mid-run: some parts written, not all"
+    # what a kill in the middle of writing a part leaves behind: a half-written temporary file
+    (out / "parts" / f".part-{N - 4:09d}-{N - 1:09d}.parquet.99999.tmp").write_bytes(b"PAR1 half a file")
+
+    resumed = subprocess.run(cmd + ["--out", str(out)], env=env, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming" in resumed.stderr and "unfinished file(s) removed" in resumed.stderr
+    assert not [p for p in (out / "parts").iterdir() if p.name.endswith(".tmp")]
+
+    ranges = store.done_ranges(out)
+    covered = [i for a, b in ranges for i in range(a, b + 1)]
+    assert covered == list(range(N)), "part ranges must tile the corpus once, in order"
+    got, want = _all_rows(out), _all_rows(tmp_path / "ref")
+    per_token = got.groupby(["sentence", "layer", "position"]).size()
+    assert (per_token == 1).all(), "a sentence was written twice"
+    assert sorted(got["sentence"].unique()) == list(range(N)), "a sentence was lost"
+    pd.testing.assert_frame_equal(got, want)
+    assert Run(out).complete and Run(out).done == N
+
+
+def test_limit_then_raise_it_continues_and_results_hold_metadata(tmp_path, tiny_bert_dir):
+    texts = sentences(10)
+    data = write_tsv(tmp_path / "c.tsv", texts)
+    kwargs = dict(model=str(tiny_bert_dir), solver="fast", part_size=3, progress=False, log=lambda m: None)
+    with one_thread():
+        first = run_corpus(data, tmp_path / "r", limit=4, **kwargs)
+        assert (first.done, first.total, first.complete) == (4, 4, True)
+        run = run_corpus(data, tmp_path / "r", **kwargs)
+    assert (run.done, run.total) == (10, 10)
+    assert store.done_ranges(tmp_path / "r") == [(0, 2), (3, 3), (4, 6), (7, 9)]
+    m = run.manifest
+    assert m["model"]["fingerprint"] and m["model"]["has_head"] and m["data"]["hash"].startswith("blake2b:")
+    assert m["data"]["rows"] == 10 and m["settings"]["solver"] == "fast" and m["wordinfo_version"]
+    df = _all_rows(tmp_path / "r")
+    assert set(df.columns) >= {"sentence", "layer", "token", "word", "special", "sigma", "bits", "label",
+                               "prediction", "text", "log_sigma_se", "sigma_se", "bits_se", "word_bits_se"}
+    assert (df["log_sigma_se"] > 0).all() and (df["word_bits_se"] >= df["bits_se"] - 1e-9).all()
+    # the run reads back with its error bars
+    np.testing.assert_allclose(run.explanation([1]).sigma_se[0].ravel(),
+                               first_sentence_se(df), rtol=1e-12)
+    first_sentence = df[df["sentence"] == 1]
+    assert first_sentence["text"].iloc[0] == SCRIPT and first_sentence["label"].iloc[0] == "1"
+    assert first_sentence["prediction"].notna().all()
+    assert set(first_sentence["layer"]) == {1, 2, 3}
+    assert first_sentence.loc[first_sentence["position"] == 0, "special"].all()      # [CLS]
+
+    # the Parquet reads back into the same Explanation the model gives
+    exp = run.explanation([1])
+    assert exp.texts == [SCRIPT] and exp.layers == ["1", "2", "3"]
+    import wordinfo
+    with one_thread():
+        direct = wordinfo.explain(SCRIPT, str(tiny_bert_dir), solver="fast")
+    assert exp.words() == direct.words()
+    assert abs(exp.sigma[0] - direct.sigma[0]).max() < 1e-6
+
+
+def first_sentence_se(df):
+    """Sentence 1's log sigma errors from the Parquet rows, layer by layer, in token order."""
+    one = df[df["sentence"] == 1].sort_values(["layer", "position"])
+    return one["log_sigma_se"].to_numpy(float)
