@@ -17,9 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 from helpers.corpus import SCRIPT, sentences, write_tsv
 from helpers.threads import one_thread
+from wordinfo.errors import WordinfoError
 from wordinfo.runs import Run, run_corpus, store
 
 EXE = Path(sys.executable).with_name("wordinfo")
@@ -116,3 +118,16 @@ def first_sentence_se(df):
     """Sentence 1's log sigma errors from the Parquet rows, layer by layer, in token order."""
     one = df[df["sentence"] == 1].sort_values(["layer", "position"])
     return one["log_sigma_se"].to_numpy(float)
+
+
+def test_a_run_from_a_layer_records_it(tmp_path, tiny_bert_dir):
+    data = write_tsv(tmp_path / "corpus.tsv", sentences(4))
+    with one_thread():
+        run = run_corpus(data, tmp_path / "run", model=str(tiny_bert_dir), solver="fast", from_layer=1,
+                         progress=False, log=lambda m: None)
+    manifest = store.read_manifest(tmp_path / "run")
+    assert manifest["settings"]["from_layer"] == 1 and manifest["layers"] == ["2", "3"]
+    assert run.done == 4
+    with one_thread(), pytest.raises(WordinfoError, match="different run"):   # from layer 0: another run
+        run_corpus(data, tmp_path / "run", model=str(tiny_bert_dir), solver="fast", progress=False,
+                   log=lambda m: None)

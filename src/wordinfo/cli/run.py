@@ -8,7 +8,19 @@ from typing import Annotated, Optional
 import typer
 
 from .app import command
-from .options import Calibrate, Lam, Layers, Model, Precision, Scale, Seed, Solver, Truncate, precision_option
+from .options import (
+    Calibrate,
+    FromLayer,
+    Lam,
+    Layers,
+    Model,
+    Precision,
+    Scale,
+    Seed,
+    Solver,
+    Truncate,
+    precision_option,
+)
 
 
 @command()
@@ -19,6 +31,7 @@ def run(
     layers: Layers = "all",
     target: Annotated[str, typer.Option(help="tokens (layer states), cls (first token) or logits (needs a head).")]
     = "tokens",
+    from_layer: FromLayer = 0,
     text_col: Annotated[Optional[str], typer.Option(help="Text column: 0-based number, or a name (with --header, "
                                                     "or a JSONL key). Default: the longest TSV column, or 'text'.")]
     = None,
@@ -48,5 +61,6 @@ def run(
     run_corpus(data, out, model=model, layers=layers, target=target, text_col=text_col, label_col=label_col,
                fmt=fmt, header=header, limit=limit, batch_size=batch_size, part_size=part_size, lam=lam,
                scale=scale, calibration=str(calibrate) if calibrate else None, seed=seed, solver=solver,
-               truncate=truncate, progress=progress, workers=workers, log=lambda m: typer.echo(m, err=True),
+               truncate=truncate, progress=progress, workers=workers, from_layer=from_layer,
+               log=lambda m: typer.echo(m, err=True),
                **precision_option(precision))

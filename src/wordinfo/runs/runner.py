@@ -29,7 +29,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
                text_col: str | None = None, label_col: str | None = None, fmt: str = "auto", header: bool = False,
                limit: int | None = None, batch_size: int = 1, part_size: int = 64, lam: float = 0.1,
                scale: float | None = None, calibration: str | None = None, seed: int = 0, solver: str = "default",
-               truncate: bool = False, progress: bool = True, workers: int = 1,
+               truncate: bool = False, progress: bool = True, workers: int = 1, from_layer: int = 0,
                log: Callable[[str], None] | None = None, **solver_options):
     """Explain the sentences of ``data`` into the run directory ``out``; returns the :class:`Run`.
 
@@ -41,6 +41,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
     the batches out to that many single-thread processes (on a CPU, one per core is fastest;
     answers agree with one process's to rounding, so a run may be resumed with another count).
     ``solver_options`` (``precision``, ``max_samples``...) go to the solver and into the manifest.
+    ``from_layer`` A > 0: what the layers above A keep of layer A's output (the manifest's settings say so).
     """
     from .. import __version__
     from ..job import prepare
@@ -59,7 +60,8 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
     data_hash = corpus.file_hash(spec.path)
 
     job = prepare(model, layers=layers, target=target, lam=lam, scale=scale,
-                  calibration=calibration, seed=seed, solver=solver, truncate=truncate, **solver_options)
+                  calibration=calibration, seed=seed, solver=solver, truncate=truncate, from_layer=from_layer,
+                  **solver_options)
     check_workers(workers, job)
     encoder = job.encoder
     count = _scan(spec, job, limit)
