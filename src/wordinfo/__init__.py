@@ -14,6 +14,8 @@ _EXPORTS = {
     "feature_std": "wordinfo.estimator",
     "Estimate": "wordinfo.estimator",
     "explain": "wordinfo.explainer",
+    "layer_matrix": "wordinfo.layer_matrix",
+    "LayerMatrix": "wordinfo.layer_matrix",
     "evaluate": "wordinfo.evaluation",
     "load_model": "wordinfo.models.resolve",
     "Explanation": "wordinfo.explanation",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -23,10 +24,11 @@ from .options import (
     Seed,
     Solver,
     Truncate,
+    from_layer_option,
     precision_option,
     value_option,
 )
-from .table import print_table
+from .table import print_matrix, print_table
 
 TABLE_VALUES = ("kept", "bits", "sigma")
 
@@ -41,7 +43,7 @@ def explain(
                                         "wordinfo train models also: sentence (pooled), step:J (LSTM state at token "
                                         "J, -1 = last), decoder:J and logits:J (reverse task, output step J).")]
     = "tokens",
-    from_layer: FromLayer = 0,
+    from_layer: FromLayer = "0",
     calibrate: Calibrate = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
     png: Annotated[Optional[Path], typer.Option(help="Also save a words-by-layers heatmap to this PNG.")] = None,
@@ -61,10 +63,23 @@ def explain(
     if png is not None and png.suffix.lower() != ".png":
         raise WordinfoError(f"--png needs a file name ending in .png, got {str(png)!r}")
     import wordinfo
-    exp = wordinfo.explain(text, model=model, layers=layers, target=target,
-                           calibration=str(calibrate) if calibrate else None, lam=lam, scale=scale, seed=seed,
-                           solver=solver, truncate=truncate, dtype=dtype, device=device, from_layer=from_layer,
-                           progress=sys.stderr.isatty() or not json_out, **precision_option(precision))
+    start = from_layer_option(from_layer)
+    common = dict(target=target, calibration=str(calibrate) if calibrate else None, lam=lam, scale=scale, seed=seed,
+                  solver=solver, truncate=truncate, dtype=dtype, device=device,
+                  progress=sys.stderr.isatty() or not json_out, **precision_option(precision))
+    if start == "all":
+        if layers != "all":
+            raise WordinfoError("--from-layer all explains every pair of layers: drop --layers")
+        matrix = wordinfo.layer_matrix(text, model, **common)
+        if json_out:
+            typer.echo(json.dumps(matrix.to_dict()))
+        else:
+            print_matrix(matrix)
+        if png is not None:
+            _save_png(matrix, png)
+            typer.echo(f"matrix written to {png}")
+        return
+    exp = wordinfo.explain(text, model=model, layers=layers, from_layer=start, **common)
     if png is not None:
         _save_png(exp, png)
     if json_out:

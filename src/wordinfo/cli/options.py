@@ -23,8 +23,20 @@ _precision = solver_defaults("default")["precision"]
 Model = Annotated[str, typer.Option(help="'minilm' (bundled MiniLM-L6), a local Hugging Face model directory, "
                                          "a Hub id (gpt2, org/name; from the local cache, else downloaded) "
                                          "or a checkpoint of wordinfo train.")]
-FromLayer = Annotated[int, typer.Option(help="Explain what the layers above A keep of layer A's output "
-                                             "(0: of the input word vectors).")]
+FromLayer = Annotated[str, typer.Option(help="Explain what the layers above A keep of layer A's output "
+                                             "(0: of the input word vectors); 'all': every A, as a matrix of mean "
+                                             "bits kept (rows from, columns to).")]
+
+
+def from_layer_option(value: str):
+    """``--from-layer``: a whole number, or 'all'."""
+    if str(value).strip().lower() == "all":
+        return "all"
+    try:
+        return int(value)
+    except ValueError:
+        from ..errors import WordinfoError
+        raise WordinfoError(f"--from-layer takes a layer number or 'all', got {value!r}") from None
 Layers = Annotated[str, typer.Option(help="'all' or layer numbers such as 1,3,6.")]
 Calibrate = Annotated[Optional[Path], typer.Option(help="File of sentences (one a line) for sigma_S; "
                                                         "default: a bundled sample.")]

@@ -19,8 +19,18 @@ from .options import (
     Seed,
     Solver,
     Truncate,
+    from_layer_option,
     precision_option,
 )
+
+
+def _one_layer(value: str) -> int:
+    a = from_layer_option(value)
+    if a == "all":
+        from ..errors import WordinfoError
+        raise WordinfoError("wordinfo run takes one --from-layer: run it once per layer "
+                            "(or use explain --from-layer all)")
+    return a
 
 
 @command()
@@ -31,7 +41,7 @@ def run(
     layers: Layers = "all",
     target: Annotated[str, typer.Option(help="tokens (layer states), cls (first token) or logits (needs a head).")]
     = "tokens",
-    from_layer: FromLayer = 0,
+    from_layer: FromLayer = "0",
     text_col: Annotated[Optional[str], typer.Option(help="Text column: 0-based number, or a name (with --header, "
                                                     "or a JSONL key). Default: the longest TSV column, or 'text'.")]
     = None,
@@ -61,6 +71,6 @@ def run(
     run_corpus(data, out, model=model, layers=layers, target=target, text_col=text_col, label_col=label_col,
                fmt=fmt, header=header, limit=limit, batch_size=batch_size, part_size=part_size, lam=lam,
                scale=scale, calibration=str(calibrate) if calibrate else None, seed=seed, solver=solver,
-               truncate=truncate, progress=progress, workers=workers, from_layer=from_layer,
+               truncate=truncate, progress=progress, workers=workers, from_layer=_one_layer(from_layer),
                log=lambda m: typer.echo(m, err=True),
                **precision_option(precision))

@@ -5,6 +5,28 @@ from __future__ import annotations
 from .. import values
 
 
+def print_matrix(matrix) -> None:
+    """Rows from layer A, columns to layer B: mean bits kept per word, ± its standard error."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{escape(matrix.model)}[/]: mean bits layer B keeps of a word's state at layer A "
+                  "(special tokens left out); ± one standard error")
+    table = Table()
+    table.add_column("from \\ to")
+    for b in range(1, matrix.num_layers + 1):
+        table.add_column(f"L{b}", justify="right")
+    for a in range(matrix.num_layers):
+        cells = []
+        for b in range(1, matrix.num_layers + 1):
+            v, se = matrix.bits[a, b], matrix.bits_se[a, b]
+            cells.append("" if v != v else f"{v:.0f}" + ("" if se != se else f" [dim]±{se:.0f}[/]"))
+        table.add_row("input" if a == 0 else f"L{a}", *cells)
+    console.print(table)
+
+
 def print_table(exp, value: str) -> None:
     """Words as rows, layers as columns, each cell shaded by its value within the sentence."""
     from rich.console import Console
