@@ -15,7 +15,7 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
             lam: float = 0.1, scale: float | None = None, calibration: str | None = None, seed: int = 0,
             solver: str = "default", batch_size: int = 1, truncate: bool = False, progress: bool = False,
             dtype: str = "auto", device: str | None = None, workers: int = 1, from_layer: int = 0,
-            **solver_options) -> Explanation:
+            decoder_text: str | None = None, **solver_options) -> Explanation:
     """How much each layer keeps of each word of ``texts``.
 
     ``model`` is None (the bundled MiniLM-L6), a local directory, a Hugging Face Hub id
@@ -35,13 +35,15 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     ``workers`` > 1 explains batches on that many single-thread processes (CPU, a model given
     by name or path; run it under ``if __name__ == "__main__":`` in a script). ``from_layer`` A
     explains what the layers above A keep of layer A's output (0, the default: of the input).
+    ``decoder_text``: for an encoder-decoder (T5, BART), the target text its decoder reads for
+    ``target='decoder:J'`` (decoder layer states at output step J).
     """
     texts = [texts] if isinstance(texts, str) else list(texts)
     if not texts:
         raise WordinfoError("no text given: pass a string or a list of strings")
     job = prepare(model, tokenizer, layers, target, lam=lam, scale=scale, calibration=calibration, seed=seed,
                   solver=solver, truncate=truncate, dtype=dtype, device=device, from_layer=from_layer,
-                  **solver_options)
+                  decoder_text=decoder_text, **solver_options)
     check_workers(workers, job)
     for t in texts:
         job.encoder.tokenize([t], truncate=truncate)             # fail early, before any long work

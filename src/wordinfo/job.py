@@ -43,11 +43,12 @@ class SentenceResult:
 def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *, lam: float = 0.1,
             scale: float | None = None, calibration: str | None = None, seed: int = 0, solver: str = "default",
             truncate: bool = False, dtype: str = "auto", device: str | None = None, from_layer: int = 0,
-            **solver_options) -> "Job":
+            decoder_text: str | None = None, **solver_options) -> "Job":
     """Load and check everything ``explain`` needs (model, targets, sigma_S), once for many batches.
 
     ``from_layer`` A > 0 makes ``x`` layer A's output: the targets are layers above A, and the bound
-    defaults to ten times the std of layer A's states over the calibration sample."""
+    defaults to ten times the std of layer A's states over the calibration sample. ``decoder_text``: the
+    target text an encoder-decoder's decoder reads for ``decoder:J`` targets."""
     from .calibration import feature_stds, read_sentences, state_scale
     from .models.resolve import is_encoder, resolve
 
@@ -57,10 +58,15 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
     by_name = model is None or isinstance(model, str)
     recipe = None if not by_name else dict(
         model=model, layers=layers, target=target, lam=lam, scale=scale, calibration=calibration, seed=seed,
-        solver=solver, truncate=truncate, dtype=dtype, device=device, from_layer=from_layer, **solver_options)
+        solver=solver, truncate=truncate, dtype=dtype, device=device, from_layer=from_layer,
+        decoder_text=decoder_text, **solver_options)
     if not by_name and not is_encoder(model) and tokenizer is None:
         raise WordinfoError("a model object needs its tokenizer: explain(texts, model, tokenizer)")
     encoder = resolve(model, tokenizer, where).start_at(from_layer)
+    if decoder_text is not None:
+        if not hasattr(encoder, "set_decoder_text"):
+            raise WordinfoError(f"--decoder-text is for Hugging Face encoder-decoder models, not {encoder.name}")
+        encoder.set_decoder_text(decoder_text)
     where = encoder.device
     noisy_dtype = compute_dtype(dtype, where)
     calibration = calibration or getattr(encoder, "calibration_file", None)   # a checkpoint's own sample
@@ -79,7 +85,8 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
                         feature_std="none (per-sentence mean square)" if use_fallback else
                         f"calibration sample ({calibration or 'bundled, 60 sentences'})",
                         dtype=str(noisy_dtype or torch.float32).replace("torch.", ""), device=str(where),
-                        **({"from_layer": from_layer} if from_layer else {}))   # absent for 0: runs made before compare
+                        **({"from_layer": from_layer} if from_layer else {}),   # absent for 0: runs made before compare
+                        **({"decoder_text": decoder_text} if decoder_text is not None else {}))
     return Job(encoder, targets, stds, truncate, solver_options, settings, noisy_dtype, recipe)
 
 

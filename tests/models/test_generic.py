@@ -236,3 +236,33 @@ def test_cli_from_layer(saved, tmp_path):
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert [row["layer"] for row in out["layers"]] == [2, 3] and out["settings"]["from_layer"] == 1
+
+
+# ---------------------------------------------------------------- encoder-decoders: decoder layers given a target text
+
+@pytest.mark.parametrize("family", ["t5", "bart"])
+def test_decoder_layers_given_a_target_text(family, minilm_tokenizer):
+    enc = TransformersEncoder(tiny(family), minilm_tokenizer, family).set_decoder_text("le film est bien")
+    targets = enc.targets("all", "decoder:2")
+    assert [t.label for t in targets] == [str(v) for v in range(1, enc.decoder_layers + 1)]
+    check_encoder(enc, targets=targets)
+    exp = wordinfo.explain(TEXT, enc, target="decoder:2", calibration="none", **FAST)
+    assert exp.target == "decoder:2" and len(exp.layers) == enc.decoder_layers
+    assert np.all(exp.sigma[0] <= exp.scale * (1 + 1e-6))
+
+
+def test_decoder_targets_need_the_text_and_an_encoder_decoder(minilm_tokenizer):
+    with pytest.raises(wordinfo.WordinfoError, match="--decoder-text"):
+        TransformersEncoder(tiny("t5"), minilm_tokenizer, "t5").targets("all", "decoder:1")
+    with pytest.raises(wordinfo.WordinfoError, match="encoder-decoder"):
+        TransformersEncoder(tiny("gpt2"), minilm_tokenizer, "gpt2").set_decoder_text("hello")
+    with pytest.raises(wordinfo.WordinfoError, match="past the end"):
+        TransformersEncoder(tiny("t5"), minilm_tokenizer, "t5").set_decoder_text("hi").targets("all", "decoder:9")
+
+
+def test_cli_decoder_text(saved, tmp_path):
+    result = _cli("explain", TEXT, "--model", str(saved("t5")), "--target", "decoder:1", "--decoder-text",
+                  "le film", "--json", "--solver", "fast", "--calibrate", str(_calibration(tmp_path)))
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["target"] == "decoder:1" and out["settings"]["decoder_text"] == "le film"

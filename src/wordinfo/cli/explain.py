@@ -41,9 +41,12 @@ def explain(
     target: Annotated[str, typer.Option(help="tokens (layer states), cls (first token), token:J (position J, "
                                         "-1 = last) or logits (a head's output; a causal LM's next-token scores); "
                                         "wordinfo train models also: sentence (pooled), step:J (LSTM state at token "
-                                        "J, -1 = last), decoder:J and logits:J (reverse task, output step J).")]
+                                        "J, -1 = last), decoder:J and logits:J (reverse task, output step J); "
+                                        "T5/BART: decoder:J with --decoder-text.")]
     = "tokens",
     from_layer: FromLayer = "0",
+    decoder_text: Annotated[Optional[str], typer.Option(help="Encoder-decoder models (T5, BART): the target text "
+                                                        "the decoder reads, for --target decoder:J.")] = None,
     calibrate: Calibrate = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
     png: Annotated[Optional[Path], typer.Option(help="Also save a words-by-layers heatmap to this PNG.")] = None,
@@ -79,7 +82,7 @@ def explain(
             _save_png(matrix, png)
             typer.echo(f"matrix written to {png}")
         return
-    exp = wordinfo.explain(text, model=model, layers=layers, from_layer=start, **common)
+    exp = wordinfo.explain(text, model=model, layers=layers, from_layer=start, decoder_text=decoder_text, **common)
     if png is not None:
         _save_png(exp, png)
     if json_out:

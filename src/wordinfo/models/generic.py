@@ -18,7 +18,10 @@ Two paths compute the same function:
 
 Targets: ``tokens`` (every position of each layer), ``token:J`` (position ``J`` of each layer,
 ``-1`` the last real token), ``logits`` (a classification head's output; for a causal LM the
-next-token logits at the last real position). Causal models see only what comes before: for a
+next-token logits at the last real position); for an encoder-decoder, ``decoder:J``: decoder
+layer ``l``'s state at output step ``J`` (1-based) while it reads a given target text
+(:meth:`TransformersEncoder.set_decoder_text`, ``--decoder-text``; teacher forcing, the text
+shifted right as in training). The decoder targets run the whole model. Causal models see only what comes before: for a
 ``token:J`` target every later word sits at the bound.
 """
 
@@ -86,6 +89,7 @@ class TransformersEncoder(Encoder):
                                 "use path='generic'")
         self.path = "stack" if self.blocks is not None else "generic"
         self.has_head = _has_classifier(model) or self.lm
+        self.decoder_ids = None             # [1, m] decoder input ids of the target text (encoder-decoders)
         self._cache_arg = {"use_cache": False} if "use_cache" in _params(self.body) else {}
 
     # ---- description
@@ -105,9 +109,38 @@ class TransformersEncoder(Encoder):
                 return value
         return 1 << 20
 
+    def set_decoder_text(self, text: str | None) -> "TransformersEncoder":
+        """The target text the decoder reads for ``decoder:J`` targets (an encoder-decoder only)."""
+        if text is None:
+            self.decoder_ids = None
+            return self
+        if not self.is_encoder_decoder:
+            raise WordinfoError(f"--decoder-text is for encoder-decoder models; {type(self.model).__name__} is not one")
+        labels = self.tokenizer([text], return_tensors="pt")["input_ids"]
+        prepare = getattr(self.model, "prepare_decoder_input_ids_from_labels", None)
+        if prepare is None:
+            raise WordinfoError(f"{type(self.model).__name__} cannot shift a target text into decoder inputs")
+        self.decoder_ids = prepare(labels=labels).to(self.device)
+        return self
+
+    @property
+    def decoder_layers(self) -> int:
+        return int(getattr(self.model.config, "num_decoder_layers", None)
+                   or getattr(self.model.config, "decoder_layers", None) or self.num_layers)
+
     def targets(self, layers="all", kind: str = "tokens") -> list[Target]:
-        allowed = ("tokens", "token:J", "logits")
+        allowed = ("tokens", "token:J", "logits") + (("decoder:J",) if self.is_encoder_decoder else ())
         base, j = parse_kind(kind, allowed)
+        if base == "decoder":
+            if self.decoder_ids is None:
+                raise WordinfoError("target decoder:J reads a target text: give it with --decoder-text "
+                                    "(decoder_text= in the API)")
+            if j > self.decoder_ids.shape[1]:
+                raise WordinfoError(f"target {kind} is past the end of the target text ({self.decoder_ids.shape[1]} "
+                                    "decoder steps)")
+            if self.from_layer:
+                raise WordinfoError("decoder targets start from the input: use --from-layer 0")
+            return [Target(f"decoder:{j}", layer) for layer in parse_layers(layers, self.decoder_layers)]
         if base == "logits":
             if not self.has_head or self.is_encoder_decoder:
                 raise WordinfoError(f"target 'logits' needs a classification head or a causal LM head "
@@ -125,6 +158,10 @@ class TransformersEncoder(Encoder):
     def forward(self, xs: torch.Tensor, mask: torch.Tensor, targets: Sequence[Target]) -> list[torch.Tensor]:
         """``xs [T, N, n, K]`` (one noisy input per target) -> the T targets' outputs."""
         with math_attention(xs.device):
+            if any(t.base == "decoder" for t in targets):
+                if not all(t.base == "decoder" for t in targets):
+                    raise WordinfoError("decoder and encoder targets are explained in separate calls")
+                return self._decoder_states(xs, mask, targets)
             lengths = mask.sum(1)
             wants_logits = any(t.kind == "logits" for t in targets)
             if self.path == "generic":
@@ -141,6 +178,15 @@ class TransformersEncoder(Encoder):
                 for k, i in enumerate(which):
                     outputs[i] = self._read(targets[i], states, lengths, slice(k * n, (k + 1) * n))
         return outputs
+
+    def _decoder_states(self, xs, mask, targets):
+        """Decoder layer states at their steps, the whole model run once for every copy."""
+        n = xs.shape[1]
+        x = xs.reshape(-1, *xs.shape[2:])
+        ids = self.decoder_ids.expand(x.shape[0], -1)
+        out = self.model(inputs_embeds=x, attention_mask=mask.repeat(len(targets), 1).long(), decoder_input_ids=ids,
+                         output_hidden_states=True, use_cache=False)
+        return [out.decoder_hidden_states[t.layer][i * n:(i + 1) * n, t.index - 1] for i, t in enumerate(targets)]
 
     def start_at(self, layer: int) -> "TransformersEncoder":
         if layer and self.blocks is None:
