@@ -12,12 +12,18 @@ from helpers.models import FAST
 
 # ---------------------------------------------------------------- NaN from the model
 
-@pytest.mark.usefixtures("fresh_cache")
-def test_nan_in_layers(tokenizer):
+def _nan_bert(part: str | None = None):
+    """A tiny BERT with every weight (or every weight of ``part``) set to NaN."""
     model = hf.tiny_bert(layers=2)
     with torch.no_grad():
-        for p in model.encoder.parameters():
+        for p in (getattr(model, part) if part else model).parameters():
             p.fill_(float("nan"))
+    return model
+
+
+@pytest.mark.usefixtures("fresh_cache")
+def test_nan_in_layers(tokenizer):
+    model = _nan_bert("encoder")
     msg = _error(wordinfo.explain, "a good film", model, tokenizer, **FAST)
     assert "NaN" in msg
 
@@ -25,20 +31,14 @@ def test_nan_in_layers(tokenizer):
 @pytest.mark.usefixtures("fresh_cache")
 def test_nan_weights_everywhere(tokenizer):
     """All weights NaN (embeddings included): the error must still say NaN, not blame an argument."""
-    model = hf.tiny_bert(layers=2)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.fill_(float("nan"))
+    model = _nan_bert()
     msg = _error(wordinfo.explain, "a good film", model, tokenizer, **FAST)
     assert "NaN" in msg, f"message does not mention NaN: {msg!r}"
 
 
 @pytest.mark.usefixtures("fresh_cache")
 def test_nan_weights_with_explicit_scale(tokenizer):
-    model = hf.tiny_bert(layers=2)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.fill_(float("nan"))
+    model = _nan_bert()
     msg = _error(wordinfo.explain, "a good film", model, tokenizer, scale=0.2, **FAST)
     assert "NaN" in msg
 

@@ -20,7 +20,7 @@ from ._checks import check_finite, check_positive
 from .device import compute_dtype, resolve_device
 from .errors import WordinfoError
 from .explanation import Explanation
-from .memory import release_memory
+from .memory import MAX_TOKENS, release_memory, tokens_per_pass
 from .models.encoder import embed_texts
 from .objective import fallback_feature_std
 from .problem import Problem
@@ -156,8 +156,11 @@ class Job:
         def forward(xs, m, which):
             return encoder.forward(xs, m, [targets[i] for i in which])
 
+        per_token = getattr(encoder, "activation_bytes_per_token", None)
+        max_tokens = tokens_per_pass(per_token(), self.device) if callable(per_token) else MAX_TOKENS
         problem = Problem(forward=forward, x=x, mask=mask, clean=clean, feature_std=fs, element_mask=element_mask,
-                          lam=self.lam, scale=self.scale, seed=self.seed, compute_dtype=self.compute_dtype)
+                          lam=self.lam, scale=self.scale, seed=self.seed, compute_dtype=self.compute_dtype,
+                          max_tokens=max_tokens)
         return problem, enc, logits
 
     def solve(self, problem: Problem, bar=None, solver: str | None = None, **options):

@@ -39,7 +39,7 @@ class Problem:
     lam: float
     scale: float
     seed: int = 0
-    max_tokens: int = 16384     # token positions per forward pass; bounds memory, not results
+    max_tokens: int = 16384     # token positions per forward pass; bounds memory, not results (memory.py)
     compute_dtype: torch.dtype | None = None   # run noisy passes under autocast to this dtype (e.g. bfloat16)
 
     @property

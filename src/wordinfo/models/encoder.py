@@ -73,6 +73,21 @@ class Encoder(ABC):
             return int(self.state_width)
         return int(self.word_embeddings.shape[1])
 
+    def activation_bytes_per_token(self) -> float:
+        """What one token position of a noisy pass keeps for the backward pass, estimated from the config:
+        per layer about six hidden-size vectors, three intermediate-size ones and the attention rows,
+        4 bytes each. Used to size the passes to the memory left (``memory.tokens_per_pass``)."""
+        config = getattr(self.model, "config", None)
+        hidden = self.state_width
+
+        def get(*keys, default):
+            return next((getattr(config, k) for k in keys if isinstance(getattr(config, k, None), int)), default)
+
+        inner = get("intermediate_size", "d_ff", "n_inner", "ffn_dim", "encoder_ffn_dim", default=4 * hidden)
+        heads = get("num_attention_heads", "n_head", "num_heads", default=1)
+        layers = get("num_hidden_layers", "n_layer", "num_layers", default=self.num_layers)
+        return 4.0 * layers * (6 * hidden + 3 * inner + 2 * heads * 128)
+
     @property
     def state_width(self) -> int:
         """The size of a layer's state (for ``from_layer`` above 0)."""
