@@ -266,3 +266,16 @@ def test_cli_decoder_text(saved, tmp_path):
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["target"] == "decoder:1" and out["settings"]["decoder_text"] == "le film"
+
+
+def test_bert_logits_from_a_layer_are_the_models_logits(minilm_tokenizer):
+    """x replaces layer A's output: at the clean state the head gives the model's own logits."""
+    from helpers.models import tiny_bert_classifier
+    from wordinfo.models.encoder import embed_texts
+    model = tiny_bert_classifier(layers=3)
+    enc = resolve(model, minilm_tokenizer).start_at(2)
+    _, mask, x = embed_texts(enc, [TEXT])
+    out = enc.clean_outputs(x, mask, enc.targets(None, "logits"))[0]
+    with torch.no_grad():
+        ref = model(**minilm_tokenizer([TEXT], return_tensors="pt")).logits
+    torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-5)
