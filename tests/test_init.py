@@ -14,3 +14,13 @@ def test_import_wordinfo_is_light():
     transformers_loaded, torch_loaded = out.stdout.split()
     assert transformers_loaded == "False"
     assert torch_loaded == "False"
+
+
+def test_the_command_line_starts_without_torch():
+    """``wordinfo --help`` reads the solver and method registries by name: no torch, no Captum."""
+    code = ("import sys, wordinfo.cli; from typer.testing import CliRunner; "
+            "r = CliRunner().invoke(wordinfo.cli.app, ['evaluate', '--help']); "
+            "print(r.exit_code, 'torch' in sys.modules, 'captum' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["0", "False", "False"]

@@ -33,3 +33,10 @@ def test_word_pieces_add_up_through_the_word_map(bert):
 def test_unknown_method_is_a_clear_error():
     with pytest.raises(WordinfoError, match="unknown method 'gradcam'"):
         make_methods("saliency,gradcam")
+
+
+def test_the_method_registry_names_each_class_by_its_own_name():
+    from wordinfo.baselines import METHODS
+    assert list(METHODS) == ["wordinfo", "saliency", "input_x_gradient", "integrated_gradients", "lrp", "erasure",
+                             "attention", "attention_rollout", "information_bottleneck", "random"]
+    assert all(METHODS[name].name == name for name in METHODS)

@@ -28,3 +28,9 @@ def test_unknown_solvers_and_options_are_one_line():
     msg = one_line_error(check_solver, "default", {"stepz": 10, "precision": 0.1})
     assert "unknown option(s) ['stepz'] for solver 'default'" in msg and "'precision'" in msg
     assert "'precision'" in one_line_error(registry.run_solver, None, "paper", precision=0.01)   # before any work
+
+
+def test_the_default_precision_is_the_signatures():
+    from wordinfo.solvers.defaults import DEFAULT_PRECISION
+    assert registry.solver_defaults("default")["precision"] == DEFAULT_PRECISION
+    assert list(registry.SOLVERS) == ["default", "fast", "paper"] and callable(registry.SOLVERS["paper"])

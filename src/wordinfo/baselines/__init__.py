@@ -9,45 +9,49 @@ rollout and the information bottleneck are written here because Captum has none.
 
 from __future__ import annotations
 
-from .attention import Attention, AttentionRollout
-from .base import Method, Scores, to_words
-from .context import Context
-from .erasure import Erasure
-from .gradients import InputXGradient, Saliency
-from .information_bottleneck import InformationBottleneck
-from .integrated_gradients import IntegratedGradients
-from .lrp import LRP
-from .measure import Wordinfo
-from .random_scores import Random
-from .sentence import Sentence
-from .targets import is_prediction
+import importlib
+from collections.abc import Mapping
 
-METHODS = {m.name: m for m in (Wordinfo, Saliency, InputXGradient, IntegratedGradients, LRP, Erasure, Attention,
-                               AttentionRollout, InformationBottleneck, Random)}
-
-__all__ = [
-    "LRP",
-    "METHODS",
-    "Attention",
-    "AttentionRollout",
-    "Context",
-    "Erasure",
-    "InformationBottleneck",
-    "InputXGradient",
-    "IntegratedGradients",
-    "Method",
-    "Random",
-    "Saliency",
-    "Scores",
-    "Sentence",
-    "Wordinfo",
-    "is_prediction",
-    "make_methods",
-    "to_words",
-]
+# name -> (module, class): the one registry of methods, which also feeds ``wordinfo evaluate --methods``.
+# Classes load on first use, so that naming them (the CLI's help) imports neither torch nor Captum.
+_METHODS = {"wordinfo": ("measure", "Wordinfo"), "saliency": ("gradients", "Saliency"),
+            "input_x_gradient": ("gradients", "InputXGradient"),
+            "integrated_gradients": ("integrated_gradients", "IntegratedGradients"), "lrp": ("lrp", "LRP"),
+            "erasure": ("erasure", "Erasure"), "attention": ("attention", "Attention"),
+            "attention_rollout": ("attention", "AttentionRollout"),
+            "information_bottleneck": ("information_bottleneck", "InformationBottleneck"),
+            "random": ("random_scores", "Random")}
+_EXPORTS = {cls: module for module, cls in _METHODS.values()} | {
+    "Method": "base", "Scores": "base", "to_words": "base", "Context": "context", "Sentence": "sentence",
+    "is_prediction": "targets"}
 
 
-def make_methods(names="all", **options) -> list[Method]:
+class _Methods(Mapping):
+    """``name -> Method class``, each imported on first use."""
+
+    def __getitem__(self, name: str):
+        module, cls = _METHODS[name]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
+
+    def __iter__(self):
+        return iter(_METHODS)
+
+    def __len__(self) -> int:
+        return len(_METHODS)
+
+
+METHODS: Mapping = _Methods()
+
+__all__ = sorted([*_EXPORTS, "METHODS", "make_methods"])
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def make_methods(names="all", **options) -> list:
     """Methods by name ('all', a comma-separated string or a list); ``options`` maps a method's name
     to its keyword arguments, e.g. ``{"wordinfo": {"solver": "fast"}, "integrated_gradients": {"steps": 50}}``."""
     from ..errors import WordinfoError

@@ -13,12 +13,12 @@ from typing import Annotated, Optional
 import typer
 
 from .. import values
-from ..solvers.registry import SOLVERS, solver_defaults
+from ..solvers.registry import DEFAULT_PRECISION, SOLVERS
 
 SOLVER_HELP = {"default": "default (precise, with error bars)", "fast": "fast (interactive, rougher)",
                "paper": "paper (the authors' algorithm, slow)"}
 _solvers = ", ".join(SOLVER_HELP.get(s, s) for s in SOLVERS)
-_precision = solver_defaults("default")["precision"]
+_precision = DEFAULT_PRECISION
 
 Model = Annotated[str, typer.Option(help="'minilm' (bundled MiniLM-L6), a local Hugging Face model directory, "
                                          "a Hub id (gpt2, org/name; from the local cache, else downloaded) "

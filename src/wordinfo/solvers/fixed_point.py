@@ -57,6 +57,7 @@ import torch
 from ..objective import linearised_optimum, objective
 from ..problem import Problem
 from ._result import SolverResult
+from .defaults import DEFAULT_PRECISION
 
 NOISE_STREAM, PROBE_STREAM, PILOT_STREAM = 1, 2, 4
 CV_GAIN = 10.0          # a control variate must cut the variance this much to pay for its second pass and its norms
@@ -64,9 +65,9 @@ GROWTH = 4             # at most this many times the samples per round: the sear
 SHRINKS = (1.0, 2.0, 4.0)   # how far (in log sigma) the plateau check pulls the words at the bound in
 
 
-def solve_fixed_point(problem: Problem, *, precision: float = 0.03, samples: int = 16, max_samples: int = 256,
-                      probes: int = 4, control_variate: str = "auto", exact_jacobian: int = 8192,
-                      tol: float | None = None, max_steps: int = 20, max_step: float = 3.0,
+def solve_fixed_point(problem: Problem, *, precision: float = DEFAULT_PRECISION, samples: int = 16,
+                      max_samples: int = 256, probes: int = 4, control_variate: str = "auto",
+                      exact_jacobian: int = 8192, tol: float | None = None, max_steps: int = 20, max_step: float = 3.0,
                       progress: Callable[[int, int], None] | None = None) -> SolverResult:
     t_count, b_count = problem.n_targets, problem.x.shape[0]
     tol = precision if tol is None else tol

@@ -1,21 +1,52 @@
 """The solvers by name, their options (read from their signatures) and the one way to run one.
 
 Adding a solver: write ``solve_x(problem, *, option=default, ..., progress=None) -> SolverResult``
-in its own file, add it to ``SOLVERS``; its options become valid everywhere (``estimate``,
-``explain``, ``--precision``...) because they are read from the signature, as scikit-learn
-reads an estimator's parameters.
+in its own file, add its name and place to ``_PLACES``; its options become valid everywhere
+(``estimate``, ``explain``, ``--precision``...) because they are read from the signature, as
+scikit-learn reads an estimator's parameters. The solvers are imported only when one is used,
+so that naming them (the CLI's help) costs no torch import.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
+from collections.abc import MutableMapping
 from typing import Callable
 
 from ..errors import WordinfoError
-from .fixed_point import solve_fast, solve_fixed_point
-from .paper import solve_paper
+from .defaults import DEFAULT_PRECISION  # noqa: F401  (the CLI's help reads it here)
 
-SOLVERS: dict[str, Callable] = {"default": solve_fixed_point, "fast": solve_fast, "paper": solve_paper}
+_PLACES = {"default": ("fixed_point", "solve_fixed_point"), "fast": ("fixed_point", "solve_fast"),
+           "paper": ("paper", "solve_paper")}
+
+
+class _Solvers(MutableMapping):
+    """``name -> solver function``: the package's own imported on first use; ``SOLVERS[name] = fn`` adds one."""
+
+    def __init__(self):
+        self._added: dict[str, Callable] = {}
+
+    def __getitem__(self, name: str) -> Callable:
+        if name in self._added:
+            return self._added[name]
+        module, function = _PLACES[name]
+        return getattr(importlib.import_module(f"{__package__}.{module}"), function)
+
+    def __setitem__(self, name: str, solver: Callable) -> None:
+        self._added[name] = solver
+
+    def __delitem__(self, name: str) -> None:
+        del self._added[name]
+
+    def __iter__(self):
+        return iter([*_PLACES, *(n for n in self._added if n not in _PLACES)])
+
+    def __len__(self) -> int:
+        return len(set(_PLACES) | set(self._added))
+
+
+SOLVERS: MutableMapping[str, Callable] = _Solvers()
 
 
 def solver_defaults(solver: str) -> dict:
