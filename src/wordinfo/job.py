@@ -22,6 +22,7 @@ from .errors import WordinfoError
 from .explanation import Explanation
 from .memory import MAX_TOKENS, release_memory, tokens_per_pass
 from .models.encoder import embed_texts
+from .models.targets import head_targets
 from .objective import fallback_feature_std
 from .problem import Problem
 from .settings import describe
@@ -125,11 +126,7 @@ class Job:
     @property
     def has_head(self) -> bool:
         """Whether the model has a classification head (so texts get a prediction)."""
-        try:
-            self.encoder.targets(None, "logits")
-        except WordinfoError:
-            return False
-        return True
+        return bool(head_targets(self.encoder))
 
     def problem(self, texts: list[str]):
         """The solver's view of a batch of texts, and the tokenizer's encoding of it."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from ..baselines.context import Context
 from ..errors import WordinfoError
 from ..models.resolve import resolve
+from ..models.targets import head_targets
 
 
 def load_context(model, texts: list[str], layers="all", tokenizer=None) -> Context:
@@ -29,10 +30,7 @@ def load_context(model, texts: list[str], layers="all", tokenizer=None) -> Conte
     if family == "seq2seq":
         return Context(encoder, [], texts, step_kind="logits")
     targets = [] if layers in (None, "none") else list(encoder.targets(layers, "tokens"))
-    try:
-        targets += list(encoder.targets(None, "logits"))
-    except WordinfoError:
-        pass                                   # no head: layers only
+    targets += head_targets(encoder)            # no head: layers only
     if not targets:
         raise WordinfoError("nothing to explain: give --layers, or a model with a classification head")
     return Context(encoder, targets, texts)

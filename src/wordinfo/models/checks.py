@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 import torch
 
-from ..errors import WordinfoError
 from .encoder import embed_texts
+from .targets import head_targets
 
 TEXTS = ("a short text .", "a second , somewhat longer text than the first one .")
 
@@ -47,12 +47,7 @@ def check_encoder(encoder, texts: Sequence[str] = TEXTS, targets: Sequence | Non
 
 
 def _default_targets(encoder) -> list:
-    targets = list(encoder.targets("all", "tokens"))
-    try:
-        targets += list(encoder.targets(None, "logits"))
-    except WordinfoError:                   # no head: layers only
-        pass
-    return targets
+    return list(encoder.targets("all", "tokens")) + head_targets(encoder)
 
 
 def _copies(x, mask, targets, copies: int):

@@ -91,3 +91,12 @@ def parse_layers(layers, num_layers: int, above: int = 0) -> list[int]:
         raise WordinfoError(f"layer {below[0]} is not above the input layer {above} (--from-layer): "
                             f"give layers {above + 1}..{num_layers}")
     return sorted(set(chosen))
+
+
+def head_targets(encoder) -> list:
+    """The encoder's ``logits`` target(s) where its model has a head, else ``[]`` (the adapter says no head
+    with a WordinfoError, which this turns into an empty list)."""
+    try:
+        return list(encoder.targets(None, "logits"))
+    except WordinfoError:
+        return []
