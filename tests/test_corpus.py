@@ -110,3 +110,39 @@ def test_a_byte_order_mark_at_the_start_of_a_tsv_is_dropped(tmp_path):
     assert read_tsv(sst) == (["a fine film", "dull"], [1, 0])
     assert read_texts(sst) == ["a fine film", "dull"]
 
+
+
+def test_sentence_pair_columns_are_found_or_chosen(tmp_path):
+    mnli = tmp_path / "mnli.tsv"
+    mnli.write_text("id\tpremise\thypothesis\tlabel\n1\tA man sleeps .\tA person rests .\tentailment\n")
+    spec = open_spec(mnli, header=True, label="label")
+    assert (spec.text, spec.pair) == ("premise", "hypothesis")
+    assert [(r.text, r.pair, r.label, r.item) for r in rows(spec)] == [
+        ("A man sleeps .", "A person rests .", "entailment", ("A man sleeps .", "A person rests ."))]
+    plain = tmp_path / "plain.tsv"
+    plain.write_text("0\tthe first text is long\tshort\n")
+    spec = open_spec(plain, pair="2", label="0")
+    assert (spec.text, spec.pair) == (1, 2) and next(rows(spec)).item == ("the first text is long", "short")
+    qqp = tmp_path / "qqp.jsonl"
+    qqp.write_text(json.dumps({"question1": "why ?", "question2": "how ?", "label": 0}) + "\n")
+    spec = open_spec(qqp)
+    assert (spec.text, spec.pair, spec.label) == ("question1", "question2", "label")
+    assert "pair = key 'question2'" in spec.describe()
+    assert open_spec(qqp, text="question1").pair is None       # a named text column alone: single texts
+
+
+@pytest.mark.parametrize("name, content, kwargs, fragment", [
+    ("p.tsv", "a\tb\n", {"pair": "5"}, "--pair-col 5 is out of range"),
+    ("p.jsonl", '{"text": "a"}\n', {"pair": "other"}, "--pair-col 'other' is not a key"),
+    ("p.txt", "a b\n", {"pair": "1"}, "a plain-text file has no columns"),
+])
+def test_bad_pair_columns_are_one_line(tmp_path, name, content, kwargs, fragment):
+    (tmp_path / name).write_text(content)
+    assert fragment in _error(open_spec, tmp_path / name, **kwargs)
+
+
+def test_an_empty_second_text_names_its_line(tmp_path):
+    f = tmp_path / "p.tsv"
+    f.write_text("a good one\tfine\nanother\t \n")
+    with pytest.raises(WordinfoError, match="line 2 .*--pair-col"):
+        list(rows(open_spec(f, pair="1", label="none")))

@@ -45,3 +45,40 @@ def test_cli_from_layer_all_json(tiny_bert_dir):
 def test_cli_from_layer_bad_value_is_one_line():
     result = CliRunner().invoke(app, ["explain", TEXT, "--from-layer", "top"])
     assert result.exit_code == 2 and "--from-layer takes" in result.stderr
+
+
+def test_the_matrix_saves_loads_and_reports(tiny_bert, tmp_path):
+    model, tok = tiny_bert
+    matrix = wordinfo.layer_matrix([TEXT, "a dull film"], model, tok, calibration="none", solver="fast")
+    back = wordinfo.LayerMatrix.load(matrix.save(tmp_path / "m.json"))
+    np.testing.assert_array_equal(np.isnan(back.bits), np.isnan(matrix.bits))
+    np.testing.assert_allclose(back.bits[np.isfinite(back.bits)], matrix.bits[np.isfinite(matrix.bits)])
+    html = matrix.report(tmp_path / "m.html").read_text()
+    assert 'id="matrix"' in html and "from \\ to" in html
+    # the summary's matrix table is what the matrix holds
+    from wordinfo.summary import summarize
+    table = summarize([tmp_path / "m.json"], tables=["matrix"])["matrix"]
+    row = table.query("from_layer == 1 and layer == 2").iloc[0]
+    assert row["kept"] == pytest.approx(matrix.bits[1, 2]) and row["kept_se"] == pytest.approx(matrix.bits_se[1, 2])
+
+
+def test_runs_from_several_layers_make_the_reports_matrix(tiny_bert_dir, tmp_path):
+    """Two runs of one model, --from-layer 0 and 1: Parquet carries from_layer; the report and summary show the matrix,
+    and a single run's report does not."""
+    import pyarrow.parquet as pq
+
+    from helpers.corpus import sentences, write_tsv
+    from helpers.threads import one_thread
+    from wordinfo.runs import run_corpus, store
+    from wordinfo.summary import summarize
+    data = write_tsv(tmp_path / "c.tsv", sentences(4))
+    with one_thread():
+        runs = [run_corpus(data, tmp_path / f"from{a}", model=str(tiny_bert_dir), from_layer=a, solver="fast",
+                           progress=False, log=lambda m: None) for a in (0, 1)]
+    column = pq.read_table(store.part_files(runs[1].path)[0], columns=["from_layer"]).column("from_layer")
+    assert set(column.to_pylist()) == {1}
+    table = summarize(runs)["matrix"]
+    assert sorted(set(zip(table["from_layer"], table["layer"]))) == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3)]
+    assert 'id="matrix"' in wordinfo.report.build_report(runs, tmp_path / "r.html").read_text()
+    assert 'id="matrix"' not in wordinfo.report.build_report(runs[:1], tmp_path / "one.html").read_text()
+    assert "matrix" not in summarize(runs[:1])

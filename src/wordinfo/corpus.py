@@ -27,6 +27,9 @@ from .errors import WordinfoError
 
 FORMATS = ("tsv", "jsonl", "txt")
 TEXT_KEYS = ("text", "sentence", "sentence1", "content", "review")
+# the two text columns of sentence-pair data sets (MRPC/STS-B/RTE, QQP, MNLI/SNLI, generic), taken as a pair when
+# no text column is named
+PAIR_KEYS = (("sentence1", "sentence2"), ("question1", "question2"), ("premise", "hypothesis"), ("text_a", "text_b"))
 SNIFF_ROWS = 100
 
 
@@ -36,6 +39,12 @@ class Row:
     line: int              # 1-based line of the file
     text: str
     label: str | None
+    pair: str | None = None   # a sentence pair's second text
+
+    @property
+    def item(self):
+        """What is explained: the text, or the pair ``(text, pair)`` (wordinfo.pairs)."""
+        return self.text if self.pair is None else (self.text, self.pair)
 
 
 @dataclass
@@ -46,32 +55,43 @@ class DataSpec:
     text: str | int | None            # column: 0-based number (TSV) or name (TSV with header, JSONL key)
     label: str | int | None
     header: bool = False
+    pair: str | int | None = None     # the column of a sentence pair's second text (None: single texts)
 
     def describe(self) -> str:
         if self.format == "txt":
             return f"{self.path}: plain text, one sentence a line"
         col = "key" if self.format == "jsonl" else "column"
         label = f"{col} {self.label!r}" if self.label is not None else "none"
-        return f"{self.path}: {self.format}, text = {col} {self.text!r}, label = {label}"
+        pair = f", pair = {col} {self.pair!r}" if self.pair is not None else ""
+        return f"{self.path}: {self.format}, text = {col} {self.text!r}{pair}, label = {label}"
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 def open_spec(path: str | Path, fmt: str = "auto", text: str | None = None, label: str | None = None,
-              header: bool = False) -> DataSpec:
-    """Check the file and settle the format and columns (guessing them from the first rows when not given)."""
+              header: bool = False, pair: str | None = None) -> DataSpec:
+    """Check the file and settle the format and columns (guessing them from the first rows when not given).
+
+    ``pair`` names the column of a sentence pair's second text; with no ``text`` and no ``pair`` given, a
+    file whose keys (JSONL) or header names hold one of :data:`PAIR_KEYS` is read as pairs."""
     p = Path(path)
     if not p.is_file():
         raise WordinfoError(f"data file {str(p)!r} not found: give a TSV, JSONL or text file of sentences")
     fmt = _format(p, fmt)
-    text_col, label_col = _column(text, "--text-col"), _column(label, "--label-col")
+    text_col, label_col, pair_col = _column(text, "--text-col"), _column(label, "--label-col"), \
+        _column(pair, "--pair-col")
     if fmt == "txt":
-        if text_col is not None or label_col is not None:
-            raise WordinfoError("a plain-text file has no columns: drop --text-col/--label-col or use --format tsv")
+        if text_col is not None or label_col is not None or pair_col is not None:
+            raise WordinfoError("a plain-text file has no columns: drop --text-col/--label-col/--pair-col or use "
+                                "--format tsv")
         return DataSpec(str(p.resolve()), fmt, None, None, False)
     if fmt == "jsonl":
         keys = _first_json_keys(p)
+        if text_col is None and pair_col is None:
+            text_col, pair_col = next(((a, b) for a, b in PAIR_KEYS if a in keys and b in keys), (None, None))
+        if pair_col is not None and pair_col not in keys:
+            raise WordinfoError(f"--pair-col {pair_col!r} is not a key of {p.name} (keys: {', '.join(sorted(keys))})")
         if text_col is None:
             text_col = next((k for k in TEXT_KEYS if k in keys), None)
             if text_col is None:
@@ -79,10 +99,13 @@ def open_spec(path: str | Path, fmt: str = "auto", text: str | None = None, labe
                                     "name it with --text-col")
         if label is None:
             label_col = "label" if "label" in keys else None
-        return DataSpec(str(p.resolve()), fmt, str(text_col), None if label_col is None else str(label_col), False)
+        return DataSpec(str(p.resolve()), fmt, str(text_col), None if label_col is None else str(label_col), False,
+                        None if pair_col is None else str(pair_col))
     names, sample = _tsv_sample(p, header)
     width = max((len(r) for r in sample), default=1)
-    for name, col in (("--text-col", text_col), ("--label-col", label_col)):
+    if header and text_col is None and pair_col is None:
+        text_col, pair_col = next(((a, b) for a, b in PAIR_KEYS if a in names and b in names), (None, None))
+    for name, col in (("--text-col", text_col), ("--label-col", label_col), ("--pair-col", pair_col)):
         if isinstance(col, str):
             if not header:
                 raise WordinfoError(f"{name} {col!r} names a column but {p.name} is read without a header: "
@@ -93,14 +116,17 @@ def open_spec(path: str | Path, fmt: str = "auto", text: str | None = None, labe
             raise WordinfoError(f"{name} {col} is out of range: {p.name} has columns 0..{width - 1}")
     if text_col is None:        # the column with the longest entries holds the text
         means = [sum(len(r[c]) for r in sample if c < len(r)) for c in range(width)]
-        text_col = max(range(width), key=lambda c: means[c])
-        if label is None and width == 2:
+        taken = None if pair_col is None else _index(pair_col, names)
+        text_col = max((c for c in range(width) if c != taken), key=lambda c: means[c])
+        if label is None and width == 2 and pair_col is None:
             label_col = 1 - text_col
-    spec = DataSpec(str(p.resolve()), fmt, text_col, label_col, header)
+    spec = DataSpec(str(p.resolve()), fmt, text_col, label_col, header, pair_col)
     if header:   # store names, which survive a reordering of columns
         spec.text = names[text_col] if isinstance(text_col, int) else text_col
         if isinstance(label_col, int):
             spec.label = names[label_col]
+        if isinstance(pair_col, int):
+            spec.pair = names[pair_col]
     return spec
 
 
@@ -108,13 +134,14 @@ def rows(spec: DataSpec, skip_empty: bool = False) -> Iterator[Row]:
     """The sentences of the file, in order, one at a time; an empty text is an error unless ``skip_empty``."""
     reader = {"tsv": _tsv_rows, "jsonl": _jsonl_rows, "txt": _txt_rows}[spec.format]
     n = 0
-    for line, text, label in reader(spec):
-        if not text.strip() and skip_empty:
+    for line, text, label, pair in reader(spec):
+        empty = not text.strip() or (pair is not None and not pair.strip())
+        if empty and skip_empty:
             continue
-        if not text.strip():
+        if empty:
             raise WordinfoError(f"line {line} of {Path(spec.path).name} has an empty text: "
-                                "remove the row or choose another --text-col")
-        yield Row(n, line, text, label)
+                                "remove the row or choose another --text-col" + ("/--pair-col" if spec.pair else ""))
+        yield Row(n, line, text, label, pair)
         n += 1
 
 
@@ -134,7 +161,7 @@ def _txt_rows(spec):
         for line_no, line in enumerate(f, start=1):
             line = line.rstrip("\r\n")
             if line.strip():
-                yield line_no, line.strip(), None
+                yield line_no, line.strip(), None, None
 
 
 def _tsv_rows(spec):
@@ -150,11 +177,13 @@ def _tsv_rows(spec):
                 continue
             text_i = _index(spec.text, names)
             label_i = None if spec.label is None else _index(spec.label, names)
-            need = max(text_i, -1 if label_i is None else label_i)
+            pair_i = None if spec.pair is None else _index(spec.pair, names)
+            need = max(text_i, -1 if label_i is None else label_i, -1 if pair_i is None else pair_i)
             if len(fields) <= need:
                 raise WordinfoError(f"line {line_no} of {Path(spec.path).name} has {len(fields)} column(s), "
                                     f"column {need} is needed: fix the row or choose other columns")
-            yield line_no, fields[text_i].strip(), None if label_i is None else fields[label_i].strip()
+            yield (line_no, fields[text_i].strip(), None if label_i is None else fields[label_i].strip(),
+                   None if pair_i is None else fields[pair_i].strip())
 
 
 def _jsonl_rows(spec):
@@ -167,11 +196,13 @@ def _jsonl_rows(spec):
             except json.JSONDecodeError as e:
                 raise WordinfoError(f"line {line_no} of {Path(spec.path).name} is not JSON ({e.msg}): "
                                     "give one JSON object per line") from None
-            if not isinstance(obj, dict) or spec.text not in obj:
-                raise WordinfoError(f"line {line_no} of {Path(spec.path).name} has no key {spec.text!r}: "
-                                    "choose the text key with --text-col")
+            for key, flag in ((spec.text, "--text-col"), (spec.pair, "--pair-col")):
+                if key is not None and (not isinstance(obj, dict) or key not in obj):
+                    raise WordinfoError(f"line {line_no} of {Path(spec.path).name} has no key {key!r}: "
+                                        f"choose the key with {flag}")
             label = obj.get(spec.label) if spec.label is not None else None
-            yield line_no, str(obj[spec.text]).strip(), None if label is None else str(label)
+            yield (line_no, str(obj[spec.text]).strip(), None if label is None else str(label),
+                   None if spec.pair is None else str(obj[spec.pair]).strip())
 
 
 # ---------------------------------------------------------------- helpers

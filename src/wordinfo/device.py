@@ -24,6 +24,13 @@ def compute_dtype(name: str, device: torch.device | str = "cpu") -> torch.dtype 
     return torch.bfloat16 if device.type == "cpu" and fast_bf16 else None
 
 
+def weights_dtype(name: str) -> torch.dtype | None:
+    """The dtype to load a model's weights in for the ``dtype`` a user asks for: bfloat16 for 'bfloat16'
+    (half the memory: a 1B-parameter model in 2.2 GB rather than 4.4), else None (the checkpoint's float32;
+    'auto' keeps float32 weights and runs only the matrix products in bfloat16)."""
+    return torch.bfloat16 if str(name).lower() in ("bfloat16", "bf16") else None
+
+
 def resolve_device(name: str | torch.device | None) -> torch.device | None:
     """Where to explain: None keeps the model where it is, 'auto' is the GPU when there is one."""
     from .errors import WordinfoError

@@ -8,6 +8,7 @@ from typing import Sequence
 from .errors import WordinfoError
 from .explanation import Explanation
 from .job import SentenceResult, prepare
+from .pairs import as_texts, length
 from .workers import WorkerPool, check_workers
 
 
@@ -15,7 +16,7 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
             lam: float = 0.1, scale: float | None = None, calibration: str | None = None, seed: int = 0,
             solver: str = "default", batch_size: int = 1, truncate: bool = False, progress: bool = False,
             dtype: str = "auto", device: str | None = None, workers: int = 1, from_layer: int = 0,
-            decoder_text: str | None = None, **solver_options) -> Explanation:
+            decoder_text: str | None = None, pair: str | Sequence[str] | None = None, **solver_options) -> Explanation:
     """How much each layer keeps of each word of ``texts``.
 
     ``model`` is None (the bundled MiniLM-L6), a local directory, a Hugging Face Hub id
@@ -29,16 +30,21 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     each evaluation is already compute-bound and a batch adds padding
     (``benchmarks/bench_batching.py``); larger batches pay off on a GPU. The noisy passes run
     in ``dtype``: 'auto' takes bfloat16 matrix products where the hardware is fast at them
-    (answers agree with float32 within sampling error: docs/performance.md), 'float32' never.
+    (answers agree with float32 within sampling error: docs/performance.md), 'float32' never,
+    'bfloat16' always, and a model given by name or path is then loaded with bfloat16 weights (half
+    the memory: how a 1B-parameter model fits a small machine; a model object keeps its own dtype).
     ``device`` ('cpu', 'cuda', 'auto' = the GPU when there is one) moves the model there
     first; None leaves it where it is (a model loaded from a path starts on the CPU).
     ``workers`` > 1 explains batches on that many single-thread processes (CPU, a model given
     by name or path; run it under ``if __name__ == "__main__":`` in a script). ``from_layer`` A
     explains what the layers above A keep of layer A's output (0, the default: of the input).
     ``decoder_text``: for an encoder-decoder (T5, BART), the target text its decoder reads for
-    ``target='decoder:J'`` (decoder layer states at output step J).
+    ``target='decoder:J'`` (decoder layer states at output step J). ``pair``: the second text of each
+    text, for sentence pairs (paraphrase, entailment): both go through the tokenizer's two-text call with
+    segment ids where the model has them, every word of both is explained, and ``exp.segments(i)`` says
+    which text each word belongs to (``texts`` may also be given as ``(first, second)`` tuples).
     """
-    texts = [texts] if isinstance(texts, str) else list(texts)
+    texts = as_texts(texts, pair)
     if not texts:
         raise WordinfoError("no text given: pass a string or a list of strings")
     job = prepare(model, tokenizer, layers, target, lam=lam, scale=scale, calibration=calibration, seed=seed,
@@ -47,7 +53,7 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     check_workers(workers, job)
     for t in texts:
         job.encoder.tokenize([t], truncate=truncate)             # fail early, before any long work
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))    # similar lengths share a batch
+    order = sorted(range(len(texts)), key=lambda i: length(texts[i]))    # similar lengths share a batch
     batches = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
     results: dict[int, SentenceResult] = {}
     bar = _progress(len(texts), progress)

@@ -37,6 +37,8 @@ class Explanation:
     # per sentence: [len(layers), n_tokens], the standard error of log sigma (= the relative error of
     # sigma); empty for results saved before error bars existed
     sigma_se: list[np.ndarray] = field(default_factory=list)
+    # per sentence, the second text of a sentence pair (wordinfo.pairs); empty when the texts are single
+    pairs: list[str] = field(default_factory=list)
 
     # ---- access
     def __len__(self) -> int:
@@ -51,7 +53,21 @@ class Explanation:
         pick = lambda values: [values[i] for i in ids] if values else []  # noqa: E731
         return Explanation(self.model, self.target, self.layers, pick(self.texts), pick(self.word_maps),
                            pick(self.sigma), self.width, self.scale, pick(self.steps), pick(self.converged),
-                           self.settings, pick(self.sigma_se))
+                           self.settings, pick(self.sigma_se), pick(self.pairs))
+
+    @property
+    def from_layer(self) -> int:
+        """The layer whose output was perturbed (0: the input; ``from_layer=`` of :func:`wordinfo.explain`)."""
+        return int(self.settings.get("from_layer", 0) or 0)
+
+    def pair(self, i: int = 0) -> str | None:
+        """The second text of sentence ``i`` when it is a sentence pair, else None."""
+        return self.pairs[i] if self.pairs else None
+
+    def segments(self, i: int = 0) -> list[int]:
+        """Per word of sentence ``i``, the text it belongs to (0, or 1: the pair's second text)."""
+        wm = self.word_maps[i]
+        return list(wm.segment) if wm.segment else [0] * len(wm.words)
 
     def tokens(self, i: int = 0) -> list[str]:
         return self.word_maps[i].tokens
@@ -95,7 +111,7 @@ class Explanation:
     def word_errors(self, value: str = "bits", i: int = 0) -> np.ndarray:
         """The standard error of :meth:`word_values` ``[layers, words]``: the pieces' errors added in
         quadrature (bits), or that of their mean log scale (sigma)."""
-        wm = self.word_maps[i]
+        value, wm = values.value(value).key, self.word_maps[i]
         se = self.token_errors(value if value in ("bits", "retained_bits") else "log_sigma_centered", i)
         var = wm.merge(se ** 2)
         if value in ("bits", "retained_bits"):
@@ -109,7 +125,7 @@ class Explanation:
 
         For 'sigma' and 'log_sigma_centered' a word gets the mean log-scale of its pieces.
         """
-        wm = self.word_maps[i]
+        value, wm = values.value(value).key, self.word_maps[i]    # a user's name ('kept') or a key
         if value in ("bits", "retained_bits"):
             return wm.merge(self.token_values(value, i))
         counts = wm.merge(np.ones(len(wm.tokens)))
@@ -138,6 +154,7 @@ class Explanation:
                     w = wm.token_word[ti]
                     rows.append({"sentence": i, "layer": layer, "position": ti, "token": tok,
                                  "word_index": w, "word": wm.words[w], "special": wm.special[w],
+                                 "segment": wm.segment[w] if wm.segment else 0,
                                  "sigma": float(self.sigma[i][li, ti]), "bits": float(bits[li, ti]),
                                  "retained_bits": float(kept[li, ti]), "sigma_se": float(sigma_se[li, ti]),
                                  "bits_se": float(bits_se[li, ti])})
@@ -164,13 +181,14 @@ class Explanation:
                 "steps": int(self.steps[i][li]) if self.steps else None,
                 "converged": bool(self.converged[i][li]) if self.converged else None,
             })
-        return {"text": self.texts[i], "words": wm.words, "tokens": wm.tokens, "token_word": wm.token_word,
+        pair = {"pair": self.pairs[i], "segment": list(wm.segment)} if self.pair(i) is not None else {}
+        return {"text": self.texts[i], **pair, "words": wm.words, "tokens": wm.tokens, "token_word": wm.token_word,
                 "special": wm.special, "layers": layers}
 
     def to_dict(self) -> dict:
         """JSON-ready. One sentence: its fields at the top level; several: under 'sentences'."""
-        head = {"model": self.model, "target": self.target, "width": self.width, "scale": self.scale,
-                "settings": self.settings}
+        head = {"model": self.model, "target": self.target, "from_layer": self.from_layer, "width": self.width,
+                "scale": self.scale, "settings": self.settings}
         if len(self) == 1:
             return {**head, **self.sentence_dict(0)}
         return {**head, "sentences": [self.sentence_dict(i) for i in range(len(self))]}
@@ -188,7 +206,8 @@ class Explanation:
     @classmethod
     def from_dict(cls, d: dict) -> "Explanation":
         sentences = d["sentences"] if "sentences" in d else [d]
-        maps = [WordMap(s["tokens"], s["words"], s["token_word"], s["special"]) for s in sentences]
+        maps = [WordMap(s["tokens"], s["words"], s["token_word"], s["special"], s.get("segment") or [])
+                for s in sentences]
         sigma = [np.array([layer["sigma"] for layer in s["layers"]], dtype=float) for s in sentences]
         steps = [np.array([layer.get("steps") or 0 for layer in s["layers"]]) for s in sentences]
         conv = [np.array([bool(layer.get("converged")) for layer in s["layers"]]) for s in sentences]
@@ -196,8 +215,9 @@ class Explanation:
         has_se = all(layer.get("log_sigma_se") is not None for s in sentences for layer in s["layers"])
         se = [np.array([layer["log_sigma_se"] for layer in s["layers"]], dtype=float) for s in sentences] \
             if has_se else []
+        pairs = [s.get("pair") for s in sentences] if any("pair" in s for s in sentences) else []
         return cls(d["model"], d["target"], layers, [s["text"] for s in sentences], maps, sigma,
-                   int(d["width"]), float(d["scale"]), steps, conv, d.get("settings", {}), se)
+                   int(d["width"]), float(d["scale"]), steps, conv, d.get("settings", {}), se, pairs)
 
     # ---- pictures
     def plot(self, i: int = 0, value: str = "log_sigma_centered", ax=None, annotate: bool | None = None):

@@ -11,19 +11,20 @@ runs, worker processes, the benchmark and the baselines' context all use this mo
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
 from ._checks import check_finite, check_positive
-from .device import compute_dtype, resolve_device
+from .device import compute_dtype, resolve_device, weights_dtype
 from .errors import WordinfoError
 from .explanation import Explanation
 from .memory import MAX_TOKENS, release_memory, tokens_per_pass
 from .models.encoder import embed_texts
 from .models.targets import head_targets
 from .objective import fallback_feature_std
+from .pairs import split
 from .problem import Problem
 from .settings import describe
 from .solvers.registry import check_solver, run_solver
@@ -63,7 +64,7 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
         decoder_text=decoder_text, **solver_options)
     if not by_name and not is_encoder(model) and tokenizer is None:
         raise WordinfoError("a model object needs its tokenizer: explain(texts, model, tokenizer)")
-    encoder = resolve(model, tokenizer, where).start_at(from_layer)
+    encoder = resolve(model, tokenizer, where, weights_dtype(dtype)).start_at(from_layer)
     if decoder_text is not None:
         if not hasattr(encoder, "set_decoder_text"):
             raise WordinfoError(f"--decoder-text is for Hugging Face encoder-decoder models, not {encoder.name}")
@@ -86,9 +87,23 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
                         feature_std="none (per-sentence mean square)" if use_fallback else
                         f"calibration sample ({calibration or 'bundled, 60 sentences'})",
                         dtype=str(noisy_dtype or torch.float32).replace("torch.", ""), device=str(where),
+                        # absent for float32 weights, as runs made before this setting have them
+                        **({"weights": str(encoder.weights_dtype).replace("torch.", "")}
+                           if getattr(encoder, "weights_dtype", torch.float32) != torch.float32 else {}),
                         **({"from_layer": from_layer} if from_layer else {}),   # absent for 0: runs made before compare
                         **({"decoder_text": decoder_text} if decoder_text is not None else {}))
     return Job(encoder, targets, stds, truncate, solver_options, settings, noisy_dtype, recipe)
+
+
+def rebuild(recipe: dict, feature_stds, settings: dict, threads: int | None = None) -> "Job":
+    """The job of ``recipe`` (``Job.recipe``) in another process (a worker, a Ray actor), with the first
+    process's sigma_S and settings, so that it gives the same answers: the model is loaded again by name
+    or path (nothing is unpickled from disk) and nothing is recalibrated."""
+    if threads is not None:
+        torch.set_num_threads(threads)
+    job = prepare(**{**recipe, "calibration": "none", "scale": settings["scale"]})
+    stds = None if feature_stds is None else [s.to(job.device) for s in feature_stds]
+    return replace(job, feature_stds=stds, settings=settings)
 
 
 @dataclass
@@ -184,8 +199,10 @@ class Job:
         for b in range(len(texts)):
             valid = mask[b]
             tokens = self.encoder.tokenizer.convert_ids_to_tokens(enc["input_ids"][b][valid].tolist())
-            wm = word_map(texts[b], tokens, [w for w, v in zip(enc.word_ids(b), valid.tolist()) if v],
-                          enc["offset_mapping"][b][valid].tolist(), enc["special_tokens_mask"][b][valid].tolist())
+            keep = valid.tolist()
+            wm = word_map(texts[b], tokens, [w for w, v in zip(enc.word_ids(b), keep) if v],
+                          enc["offset_mapping"][b][valid].tolist(), enc["special_tokens_mask"][b][valid].tolist(),
+                          [s for s, v in zip(enc.sequence_ids(b), keep) if v])
             sigma = result.sigma(self.scale)[:, b, valid].numpy().astype(float)
             # a word the solver put at the bound is exactly there (not float32's rounding of it): 0 bits kept
             sigma[result.log_sigma[:, b, valid].numpy() >= math.log(self.scale) - 1e-6] = self.scale
@@ -196,10 +213,11 @@ class Job:
                 prediction=None if logits is None else int(logits[b].argmax(-1))))
         return out
 
-    def explanation(self, texts: list[str], results: list[SentenceResult]) -> Explanation:
-        """The :class:`Explanation` of ``texts`` from what ``run`` gave for each of them."""
+    def explanation(self, texts: list, results: list[SentenceResult]) -> Explanation:
+        """The :class:`Explanation` of ``texts`` (strings or sentence pairs) from what ``run`` gave for each."""
+        firsts, seconds = split(texts)
         return Explanation(model=self.encoder.name, target=self.targets[0].kind, layers=[t.label for t in self.targets],
-                           texts=list(texts), word_maps=[r.word_map for r in results],
+                           texts=firsts, pairs=seconds or [], word_maps=[r.word_map for r in results],
                            sigma=[r.sigma for r in results], width=self.encoder.width, scale=self.scale,
                            steps=[r.steps for r in results], converged=[r.converged for r in results],
                            settings=self.settings, sigma_se=[r.sigma_se for r in results])

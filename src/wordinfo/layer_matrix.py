@@ -10,6 +10,7 @@ explanations of the texts (with fewer layers each as A rises).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -25,12 +26,50 @@ class LayerMatrix:
     bits_se: np.ndarray               # the same shape: standard error of each mean (NaN where unknown)
     explanations: dict[int, Explanation] = field(default_factory=dict)
 
+    @classmethod
+    def from_explanations(cls, explanations: dict[int, Explanation]) -> "LayerMatrix":
+        """The matrix of explanations by input layer A (the means: :func:`wordinfo.summary.matrix_table`)."""
+        from .summary import Workspace, matrix_table
+        first = explanations[min(explanations)]
+        num_layers = max(int(label) for e in explanations.values() for label in e.layers)
+        bits = np.full((num_layers, num_layers + 1), np.nan)
+        se = np.full_like(bits, np.nan)
+        with Workspace([explanations[a] for a in sorted(explanations)]) as ws:
+            for r in matrix_table(ws).itertuples():
+                bits[r.from_layer, r.layer], se[r.from_layer, r.layer] = r.kept, r.kept_se
+        return cls(first.model, num_layers, bits, se, dict(explanations))
+
     def to_dict(self) -> dict:
         from .files import json_ready
         return {"model": self.model, "num_layers": self.num_layers,
                 "rows": "from layer A (0 = the input)", "columns": "to layer B",
                 "mean_bits_kept": json_ready(self.bits), "mean_bits_kept_se": json_ready(self.bits_se),
                 "explanations": {str(a): e.to_dict() for a, e in self.explanations.items()}}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "LayerMatrix":
+        """The matrix of a :meth:`to_dict` (``explain --from-layer all --json``), recomputed from its explanations."""
+        explanations = {int(a): Explanation.from_dict(e) for a, e in d.get("explanations", {}).items()}
+        if not explanations:
+            raise WordinfoError("the layer matrix holds no explanations: write it with "
+                                "`wordinfo explain --from-layer all --json`")
+        return cls.from_explanations(explanations)
+
+    def save(self, path: str | Path) -> Path:
+        import json
+
+        from .files import write_text
+        return write_text(path, json.dumps({**self.to_dict(), "format": "wordinfo.LayerMatrix/1"}))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "LayerMatrix":
+        import json
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+    def report(self, path: str | Path, **options) -> Path:
+        """A self-contained HTML report: the matrix and each A's explanations (:func:`wordinfo.report.build_report`)."""
+        from .report import build_report  # notebook convenience: lazy import (docs/architecture.md)
+        return build_report([self], path, **options)
 
     def table(self):
         """A pandas DataFrame: rows 'from A', columns 'to B'."""
@@ -71,16 +110,4 @@ def layer_matrix(texts, model=None, tokenizer=None, **options) -> LayerMatrix:
     explanations = {0: first}
     for a in range(1, num_layers):
         explanations[a] = explain(texts, model, tokenizer, from_layer=a, **options)
-    bits = np.full((num_layers, num_layers + 1), np.nan)
-    se = np.full_like(bits, np.nan)
-    for a, exp in explanations.items():
-        for li, label in enumerate(exp.layers):
-            kept, errors = [], []
-            for i in range(len(exp)):
-                real = ~np.asarray(exp.word_maps[i].special, bool)
-                kept.append(exp.word_values("retained_bits", i)[li][real])
-                errors.append(exp.word_errors("retained_bits", i)[li][real])
-            kept, errors = np.concatenate(kept), np.concatenate(errors)
-            bits[a, int(label)] = kept.mean()
-            se[a, int(label)] = np.sqrt(np.nansum(errors ** 2)) / len(errors) if np.isfinite(errors).any() else np.nan
-    return LayerMatrix(first.model, num_layers, bits, se, explanations)
+    return LayerMatrix.from_explanations(explanations)

@@ -14,14 +14,11 @@ keyed by its content, so the batches can go to any worker in any order.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Iterable, Iterator
-
-import torch
 
 from .errors import WordinfoError
 
@@ -83,10 +80,8 @@ class WorkerPool:
 def _start(recipe: dict, stds, settings: dict, threads: int, all_started) -> None:
     """Worker set-up: the job of the recipe with the parent's sigma_S and settings."""
     global _JOB  # noqa: PLW0603 (one job per worker process)
-    from .job import prepare
-    torch.set_num_threads(threads)
-    job = prepare(**{**recipe, "calibration": "none"})          # sigma_S comes from the parent: no recalibration
-    _JOB = dataclasses.replace(job, feature_stds=stds, settings=settings)
+    from .job import rebuild
+    _JOB = rebuild(recipe, stds, settings, threads)            # sigma_S comes from the parent: no recalibration
     all_started.wait(timeout=600)
 
 

@@ -13,7 +13,7 @@ import torch
 
 import wordinfo
 from helpers.errors import one_line_error as _error
-from helpers.models import FAST, NATIVE_KEYS
+from helpers.models import FAST, NATIVE, NATIVE_KEYS, REVERSE_TEXTS
 from helpers.models import NATIVE_TEXTS as TEXTS
 from helpers.models import native_texts as texts_for
 from wordinfo.models.native import NativeEncoder
@@ -143,3 +143,38 @@ def test_unknown_word_of_a_closed_vocabulary(checkpoints):
     path = checkpoints[("seq2seq", "lstm")][1]
     msg = _error(wordinfo.explain, "3 1 42", str(path), target="decoder:1", **FAST)
     assert "'42'" in msg and "vocabulary" in msg
+
+
+DEEP = [k for k in NATIVE_KEYS if NATIVE[k]["layers"] >= 2] + [("seq2seq", "transformer")]
+
+
+@pytest.mark.parametrize("key", DEEP, ids="-".join)
+def test_from_layer_one_starts_at_the_models_own_layer_one(key, checkpoints, tmp_path):
+    """from_layer=1: x is layer 1's state, and every target above it (and the pooled or decoded readouts) is the
+    same function of the input as from the word vectors; layer 1 itself is no target. (The tiny seq2seq
+    models have one encoder layer: this one is rebuilt with two.)"""
+    model, path = checkpoints[key]
+    if model.num_layers < 2:
+        from wordinfo.models.checkpoint import build, save
+        torch.manual_seed(0)
+        model = build(*key, {**NATIVE[key], "layers": 2}).eval()
+        path = save(tmp_path / "deep", model, wordinfo.load_model(path)[1], "reverse",
+                    calibration=REVERSE_TEXTS * 2)
+    tok = wordinfo.load_model(path)[1]
+    base, above = NativeEncoder(model, tok, "tiny"), NativeEncoder(model, tok, "tiny").start_at(1)
+    ids, mask = batch(base, texts_for(key))
+    from wordinfo.models.encoder import embed_texts
+    _, _, x1 = embed_texts(above, texts_for(key))
+    x0 = base.embed(ids)
+    with torch.no_grad():
+        h1 = model.layer(0, model.start(x0, mask), mask)
+    torch.testing.assert_close(x1, h1)
+    assert above.width == h1.shape[-1]
+    kinds = ["tokens"] + (["sentence", "logits"] if key[0] == "classifier" else ["decoder:2"])
+    for kind in kinds:
+        targets = above.targets("all", kind)
+        assert all(t.layer is None or t.layer >= 2 or kind != "tokens" for t in targets)
+        for got, want in zip(above.clean_outputs(x1, mask, targets), base.clean_outputs(x0, mask, targets)):
+            torch.testing.assert_close(got[mask] if kind == "tokens" else got, want[mask] if kind == "tokens" else want)
+    exp = wordinfo.explain(texts_for(key)[0], str(path), from_layer=1, **FAST)
+    assert exp.layers == [str(v) for v in range(2, model.num_layers + 1)] and exp.from_layer == 1

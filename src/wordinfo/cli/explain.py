@@ -47,6 +47,9 @@ def explain(
     from_layer: FromLayer = "0",
     decoder_text: Annotated[Optional[str], typer.Option(help="Encoder-decoder models (T5, BART): the target text "
                                                         "the decoder reads, for --target decoder:J.")] = None,
+    pair: Annotated[Optional[str], typer.Option(help="A second text: explain the sentence pair (TEXT, PAIR) as "
+                                                "the model reads pairs (paraphrase, entailment), with its segment "
+                                                "ids; every word of both texts is shown.")] = None,
     calibrate: Calibrate = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
     png: Annotated[Optional[Path], typer.Option(help="Also save a words-by-layers heatmap to this PNG.")] = None,
@@ -67,8 +70,8 @@ def explain(
         raise WordinfoError(f"--png needs a file name ending in .png, got {str(png)!r}")
     import wordinfo
     start = from_layer_option(from_layer)
-    common = dict(target=target, calibration=str(calibrate) if calibrate else None, lam=lam, scale=scale, seed=seed,
-                  solver=solver, truncate=truncate, dtype=dtype, device=device,
+    common = dict(target=target, pair=pair, calibration=str(calibrate) if calibrate else None, lam=lam, scale=scale,
+                  seed=seed, solver=solver, truncate=truncate, dtype=dtype, device=device,
                   progress=sys.stderr.isatty() or not json_out, **precision_option(precision))
     if start == "all":
         if layers != "all":

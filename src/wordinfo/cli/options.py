@@ -48,7 +48,8 @@ Solver = Annotated[str, typer.Option(help=f"The solver: {_solvers}.")]
 Precision = Annotated[Optional[float], typer.Option(
     help=f"Default solver: the standard error each word's sigma is sampled to (relative; default {_precision}, "
          f"i.e. {_precision:.0%}).")]
-Dtype = Annotated[str, typer.Option(help="Noisy passes in auto (bfloat16 where fast), float32 or bfloat16.")]
+Dtype = Annotated[str, typer.Option(help="Noisy passes in auto (bfloat16 matrix products where fast), float32 or "
+                                         "bfloat16 (which also loads the weights in bfloat16: half the memory).")]
 Device = Annotated[str, typer.Option(help="cpu, cuda (cuda:N) or auto (the GPU when there is one).")]
 Threads = Annotated[Optional[int], typer.Option(help="CPU threads (default: PyTorch's; 1 on a busy machine).")]
 Quiet = Annotated[bool, typer.Option(help="No progress bar.")]

@@ -48,6 +48,10 @@ def run(
     label_col: Annotated[Optional[str], typer.Option(help="Label column (number or name), or 'none'. Default: the "
                                                      "other column of a two-column TSV, or the JSONL key 'label'.")]
     = None,
+    pair_col: Annotated[Optional[str], typer.Option(help="Sentence pairs: the column (number or name) of the "
+                                                    "second text. Found by itself for sentence1/sentence2, "
+                                                    "question1/question2, premise/hypothesis, text_a/text_b.")]
+    = None,
     fmt: Annotated[str, typer.Option("--format", help="tsv, jsonl or txt (default: from the file name).")] = "auto",
     header: Annotated[bool, typer.Option(help="The TSV's first row names its columns.")] = False,
     limit: Annotated[Optional[int], typer.Option(help="Explain only the first N sentences (raise it later to go "
@@ -69,8 +73,8 @@ def run(
     """Explain every sentence of a corpus into a run directory (Parquet), resumable after a crash."""
     from ..runs import run_corpus
     run_corpus(data, out, model=model, layers=layers, target=target, text_col=text_col, label_col=label_col,
-               fmt=fmt, header=header, limit=limit, batch_size=batch_size, part_size=part_size, lam=lam,
-               scale=scale, calibration=str(calibrate) if calibrate else None, seed=seed, solver=solver,
+               pair_col=pair_col, fmt=fmt, header=header, limit=limit, batch_size=batch_size, part_size=part_size,
+               lam=lam, scale=scale, calibration=str(calibrate) if calibrate else None, seed=seed, solver=solver,
                truncate=truncate, progress=progress, workers=workers, from_layer=_one_layer(from_layer),
                log=lambda m: typer.echo(m, err=True),
                **precision_option(precision))

@@ -44,6 +44,9 @@ def print_table(exp, value: str) -> None:
                   style="dim")
     table = Table()
     table.add_column("word")
+    paired = exp.pair(0) is not None          # a sentence pair: which text each word is in
+    if paired:
+        table.add_column("text", justify="right")
     for layer in exp.layers:
         table.add_column(f"L{layer}" if layer.isdigit() else layer, justify="right")
     fmt = "{:.0f}" if v.in_bits else "{:.3f}"
@@ -55,5 +58,6 @@ def print_table(exp, value: str) -> None:
             se = float(errors[li, w])
             spread = "" if se != se else f" [dim]±{fmt.format(se)}[/]"
             cells.append(f"[rgb({shade},{shade},255)]{fmt.format(x)}[/]{spread}")
-        table.add_row(f"[dim]{escape(word)}[/]" if special else escape(word), *cells)
+        text = [str(exp.segments(0)[w] + 1)] if paired else []
+        table.add_row(f"[dim]{escape(word)}[/]" if special else escape(word), *text, *cells)
     console.print(table)

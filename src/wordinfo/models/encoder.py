@@ -9,6 +9,7 @@ word-embedding matrix is (``word_embeddings``) and how many positions the model 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import math
 from abc import ABC, abstractmethod
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 import torch
 
 from ..errors import WordinfoError
+from ..pairs import kind, split
 
 
 class Encoder(ABC):
@@ -29,6 +31,7 @@ class Encoder(ABC):
     """
 
     starts_above_input = False
+    takes_pairs = True          # sentence pairs through the tokenizer's two-text call (wordinfo.pairs)
     from_layer = 0
 
     def __init__(self, model, tokenizer, name: str = "model"):
@@ -45,13 +48,21 @@ class Encoder(ABC):
         self.from_layer = layer
         return self
 
-    def embed_input(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """``x``: the word vectors, or the clean state of layer ``from_layer`` when that is above 0."""
-        x = self.embed(input_ids)
+    def embed_input(self, input_ids: torch.Tensor, mask: torch.Tensor, segments: torch.Tensor | None = None):
+        """``x``: the word vectors, or the clean state of layer ``from_layer`` when that is above 0.
+
+        ``segments`` (a sentence pair's segment ids, ``[B, n]``) go to adapters whose input holds them."""
+        x = self.embed(input_ids) if segments is None else self.embed(input_ids, segments)
         if self.from_layer:
             with torch.no_grad():
                 x = self.states_at(x, mask)
-        return x
+        return x.float() if x.dtype in LOW_PRECISION else x     # the solver's arithmetic stays float32
+
+    @property
+    def weights_dtype(self) -> torch.dtype:
+        """The dtype of the model's weights (bfloat16 when loaded with ``dtype='bfloat16'``)."""
+        first = next((p for p in self.model.parameters() if p.is_floating_point()), None)
+        return first.dtype if first is not None else torch.float32
 
     def states_at(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -76,7 +87,8 @@ class Encoder(ABC):
     def activation_bytes_per_token(self) -> float:
         """What one token position of a noisy pass keeps for the backward pass, estimated from the config:
         per layer about six hidden-size vectors, three intermediate-size ones and the attention rows,
-        4 bytes each. Used to size the passes to the memory left (``memory.tokens_per_pass``)."""
+        4 bytes each (2 with bfloat16 weights). Used to size the passes to the memory left
+        (``memory.tokens_per_pass``)."""
         config = getattr(self.model, "config", None)
         hidden = self.state_width
 
@@ -86,7 +98,8 @@ class Encoder(ABC):
         inner = get("intermediate_size", "d_ff", "n_inner", "ffn_dim", "encoder_ffn_dim", default=4 * hidden)
         heads = get("num_attention_heads", "n_head", "num_heads", default=1)
         layers = get("num_hidden_layers", "n_layer", "num_layers", default=self.num_layers)
-        return 4.0 * layers * (6 * hidden + 3 * inner + 2 * heads * 128)
+        size = torch.finfo(self.weights_dtype).bits / 8 if self.weights_dtype.is_floating_point else 4.0
+        return size * layers * (6 * hidden + 3 * inner + 2 * heads * 128)
 
     @property
     def state_width(self) -> int:
@@ -138,14 +151,21 @@ class Encoder(ABC):
             for p, flag in saved:
                 p.requires_grad_(flag)
 
-    def tokenize(self, texts: Sequence[str], truncate: bool = False):
-        """Padded ids, mask, offsets and special-token mask; an error for empty or (untruncated) too long texts."""
-        for t in texts:
+    def tokenize(self, texts: Sequence, truncate: bool = False):
+        """Padded ids, mask, offsets and special-token mask; an error for empty or (untruncated) too long texts.
+
+        ``texts`` are strings or sentence pairs (:mod:`wordinfo.pairs`), which go through the tokenizer's
+        two-text call (its separators and segment ids)."""
+        firsts, seconds = split(texts)
+        for t in firsts:
             if not isinstance(t, str) or not t.strip():
                 raise WordinfoError("empty text: give at least one word to explain")
+        if seconds is not None and not self.takes_pairs:
+            raise WordinfoError(f"{self.name} takes one text at a time: drop --pair (pair=), or explain sentence "
+                                "pairs with a Hugging Face model")
         limit = {"truncation": True, "max_length": self.max_length} if truncate else {}
-        enc = self.tokenizer(list(texts), padding=True, return_tensors="pt", return_offsets_mapping=True,
-                             return_special_tokens_mask=True, **limit)
+        enc = self.tokenizer(firsts, *([seconds] if seconds is not None else []), padding=True, return_tensors="pt",
+                             return_offsets_mapping=True, return_special_tokens_mask=True, **limit)
         if enc["input_ids"].shape[1] > self.max_length:
             longest = int(enc["attention_mask"].sum(1).max())
             raise WordinfoError(f"text is {longest} tokens long but the model takes at most {self.max_length}: "
@@ -153,9 +173,31 @@ class Encoder(ABC):
         return enc
 
 
+LOW_PRECISION = (torch.bfloat16, torch.float16)
 
-def embed_texts(encoder, texts: Sequence[str], truncate: bool = False):
-    """Tokenize ``texts`` and embed them where the model is: ``(encoding, mask [B, n], x [B, n, K])``.
+
+def forward_params(module) -> set[str]:
+    """The names ``module.forward`` takes (to pass an argument only to modules that have it)."""
+    import inspect
+    return set(inspect.signature(module.forward).parameters)
+
+
+def in_weights_dtype(forward):
+    """Wraps an adapter's ``forward(xs, mask, targets)`` for models whose weights are bfloat16 (or float16):
+    the noisy inputs enter in the weights' dtype and the outputs leave as float32, so that the solver's
+    own arithmetic (noise, objective, Jacobian norms) stays float32 whatever the model's dtype."""
+    @functools.wraps(forward)
+    def wrapped(self, xs, mask, targets):
+        dtype = self.weights_dtype
+        if dtype not in LOW_PRECISION or xs.dtype == dtype:
+            return forward(self, xs, mask, targets)
+        return [out.float() for out in forward(self, xs.to(dtype), mask, targets)]
+    return wrapped
+
+
+def embed_texts(encoder, texts: Sequence, truncate: bool = False):
+    """Tokenize ``texts`` (strings or sentence pairs) and embed them where the model is:
+    ``(encoding, mask [B, n], x [B, n, K])``.
 
     A function rather than a method, so that any object with ``tokenize``, ``embed`` and
     ``device`` (the adapters, or a user's own encoder) can use it.
@@ -163,8 +205,12 @@ def embed_texts(encoder, texts: Sequence[str], truncate: bool = False):
     enc = encoder.tokenize(texts, truncate=truncate)
     mask = enc["attention_mask"].bool().to(encoder.device)
     ids = enc["input_ids"].to(encoder.device)
-    x = encoder.embed_input(ids, mask) if hasattr(encoder, "embed_input") else encoder.embed(ids)
-    return enc, mask, x
+    if not hasattr(encoder, "embed_input"):
+        return enc, mask, encoder.embed(ids)
+    segments = None
+    if "token_type_ids" in enc and kind(texts) == "pair":     # segment ids, where the model's tokenizer has them
+        segments = enc["token_type_ids"].to(encoder.device)
+    return enc, mask, encoder.embed_input(ids, mask, segments)
 
 
 def math_attention(device: torch.device):

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import torch
 
 from ..errors import WordinfoError
-from .encoder import Encoder, math_attention
+from .encoder import Encoder, forward_params, in_weights_dtype, math_attention
 from .targets import Target, parse_kind, parse_layers
 
 BLOCK_PATHS = ("transformer.h", "model.layers", "model.decoder.layers", "gpt_neox.layers", "layers", "h",
@@ -90,7 +90,7 @@ class TransformersEncoder(Encoder):
         self.path = "stack" if self.blocks is not None else "generic"
         self.has_head = _has_classifier(model) or self.lm
         self.decoder_ids = None             # [1, m] decoder input ids of the target text (encoder-decoders)
-        self._cache_arg = {"use_cache": False} if "use_cache" in _params(self.body) else {}
+        self._cache_arg = {"use_cache": False} if "use_cache" in forward_params(self.body) else {}
 
     # ---- description
     @property
@@ -151,10 +151,29 @@ class TransformersEncoder(Encoder):
 
     # ---- inputs
     @torch.no_grad()
-    def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
-        return self.model.get_input_embeddings()(input_ids)
+    def embed(self, input_ids: torch.Tensor, segments: torch.Tensor | None = None) -> torch.Tensor:
+        """The token embeddings (what ``inputs_embeds`` takes): ``x``.
+
+        A sentence pair's segment ids, where the model has a segment table (ALBERT, DeBERTa-v2 with
+        ``type_vocab_size`` > 0), are folded in as ``E[segment] - E[0]``: the model adds ``E[0]``
+        (it is given no segment ids) to ``inputs_embeds``, so it sees exactly ``E[segment]``; the
+        noise stays additive on the model's own input."""
+        x = self.model.get_input_embeddings()(input_ids)
+        table = self.segment_table
+        if segments is not None and table is not None:
+            x = x + table(segments) - table(torch.zeros_like(segments))
+        return x
+
+    @property
+    def segment_table(self):
+        """The model's token-type (segment) embedding, when it has one with more than one row."""
+        for name, module in self.model.named_modules():
+            if name.endswith("token_type_embeddings") and isinstance(module, torch.nn.Embedding):
+                return module if module.num_embeddings > 1 else None
+        return None
 
     # ---- the function to explain
+    @in_weights_dtype
     def forward(self, xs: torch.Tensor, mask: torch.Tensor, targets: Sequence[Target]) -> list[torch.Tensor]:
         """``xs [T, N, n, K]`` (one noisy input per target) -> the T targets' outputs."""
         with math_attention(xs.device):
@@ -270,11 +289,6 @@ def _ready_tokenizer(tokenizer):
         tokenizer.pad_token = fill
     tokenizer.padding_side = "right"
     return tokenizer
-
-
-def _params(module) -> set:
-    import inspect
-    return set(inspect.signature(module.forward).parameters)
 
 
 def _is_causal_lm(model) -> bool:

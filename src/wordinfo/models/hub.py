@@ -35,8 +35,9 @@ def offline() -> bool:
                for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
 
 
-def load_pretrained(name_or_path: str | None):
-    """``(model, tokenizer, name)`` for 'minilm', a local directory or a Hub id, the model in eval mode."""
+def load_pretrained(name_or_path: str | None, dtype=None):
+    """``(model, tokenizer, name)`` for 'minilm', a local directory or a Hub id, the model in eval mode;
+    ``dtype`` (e.g. ``torch.bfloat16``: half the memory) the weights' dtype, None for the checkpoint's float32."""
     name = name_or_path or BUNDLED
     if name == BUNDLED:
         source, local, shown = bundled_model_path(), True, BUNDLED_NAME
@@ -54,14 +55,14 @@ def load_pretrained(name_or_path: str | None):
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     try:
-        return (*_load(source, local_files_only=True), shown)
+        return (*_load(source, local_files_only=True, dtype=dtype), shown)
     except OSError as e:
         if local or offline():
             raise WordinfoError(_why(name, e, local)) from None
     if not reachable():                    # fail in one line now rather than after the client's retries
         raise WordinfoError(_why(name, OSError("no network"), local))
     try:                                   # a Hub id not in the cache: the network, once
-        return (*_load(source, local_files_only=False), shown)
+        return (*_load(source, local_files_only=False, dtype=dtype), shown)
     except (OSError, ValueError) as e:
         raise WordinfoError(_why(name, e, local)) from None
 
@@ -78,7 +79,7 @@ def reachable(timeout: float = 3.0) -> bool:
         return False
 
 
-def _load(source: str, local_files_only: bool):
+def _load(source: str, local_files_only: bool, dtype=None):
     from transformers import (
         AutoConfig,
         AutoModel,
@@ -98,7 +99,8 @@ def _load(source: str, local_files_only: bool):
             loader = AutoModelForSeq2SeqLM
         else:
             loader = AutoModel
-        model = loader.from_pretrained(source, local_files_only=local_files_only)
+        import torch
+        model = loader.from_pretrained(source, local_files_only=local_files_only, dtype=dtype or torch.float32)
         tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
     except (ValueError, KeyError) as e:
         raise WordinfoError(f"cannot load model from {source}: {str(e).splitlines()[0]}") from None

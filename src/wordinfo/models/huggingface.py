@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import torch
 
 from ..errors import WordinfoError
-from .encoder import Encoder, math_attention
+from .encoder import Encoder, forward_params, in_weights_dtype, math_attention
 from .targets import Target, parse_kind, parse_layers
 
 
@@ -36,6 +36,9 @@ class HuggingFaceEncoder(Encoder):
                                 "wrap it as a function and use wordinfo.estimate")
         self.config = self.base.config
         self.has_head = hasattr(model, "classifier")
+        # segment ids of a sentence pair, where the embedding block has a table of more than one
+        self._takes_segments = "token_type_ids" in forward_params(self.embeddings) and \
+            int(getattr(self.config, "type_vocab_size", 0) or 0) > 1
 
     # ---- description
     @property
@@ -63,10 +66,14 @@ class HuggingFaceEncoder(Encoder):
 
     # ---- inputs
     @torch.no_grad()
-    def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
-        return self.embeddings(input_ids=input_ids)
+    def embed(self, input_ids: torch.Tensor, segments: torch.Tensor | None = None) -> torch.Tensor:
+        """The embedding block's output (word + position + segment embeddings, normalised): ``x``."""
+        if segments is None or not self._takes_segments:
+            return self.embeddings(input_ids=input_ids)
+        return self.embeddings(input_ids=input_ids, token_type_ids=segments)
 
     # ---- the function to explain
+    @in_weights_dtype
     def forward(self, xs: torch.Tensor, mask: torch.Tensor, targets: Sequence[Target]) -> list[torch.Tensor]:
         """``xs [T, N, n, K]`` (one noisy input per target) -> the T targets' outputs."""
         with math_attention(xs.device):

@@ -47,6 +47,8 @@ class NativeEncoder(Encoder):
     """Exposes a native model as word embeddings, a stack of layers and readouts, for ``explain``."""
 
     input_name = "token embeddings (before positions)"
+    takes_pairs = False         # trained on single sentences (SST-2, CoLA, the reverse task)
+    starts_above_input = True   # from_layer A: x is layer A's output, the stack runs on from layer A + 1
 
     def __init__(self, model, tokenizer, name: str = "model", calibration_file: str | None = None):
         super().__init__(model, tokenizer, name)
@@ -80,8 +82,9 @@ class NativeEncoder(Encoder):
         kind = base if j is None else f"{base}:{j}"
         if base in ("sentence", "logits"):
             return [Target(kind, None)]
-        depth = m.decoder_layers if base == "decoder" else m.num_layers
-        return [Target(kind, layer) for layer in parse_layers(layers, depth)]
+        if base == "decoder":           # decoder layers: all above any encoder layer
+            return [Target(kind, layer) for layer in parse_layers(layers, m.decoder_layers)]
+        return [Target(kind, layer) for layer in parse_layers(layers, m.num_layers, self.from_layer)]
 
     # ---- inputs
     def tokenize(self, texts: Sequence[str], truncate: bool = False):
@@ -129,10 +132,11 @@ class NativeEncoder(Encoder):
         # how deep into the (encoder) stack each copy must go
         depth = [t.layer if t.base in ("tokens", "cls", "step") else m.num_layers for t in targets]
         n_copies = xs.shape[1]
-        chunks = {i: m.start(xs[i], mask) for i in range(len(targets))}
+        # x is the stack's input (word vectors, positions added by start) or layer from_layer's output
+        chunks = {i: xs[i] if self.from_layer else m.start(xs[i], mask) for i in range(len(targets))}
         outputs: list = [None] * len(targets)
         decoder_inputs = {}
-        for d in range(1, max(depth) + 1):
+        for d in range(self.from_layer + 1, max(depth) + 1):
             order = sorted(chunks)
             hidden = m.layer(d - 1, torch.cat([chunks[i] for i in order]), mask.repeat(len(order), 1))
             for j, i in enumerate(order):
@@ -154,6 +158,20 @@ class NativeEncoder(Encoder):
                 out = states[layer - 1][j * n_copies:(j + 1) * n_copies, t.index - 1]
                 outputs[i] = m.project(out) if _is_step_logits(t) else out
         return outputs
+
+    def states_at(self, x, mask):
+        """The clean output of layer ``from_layer`` for the word embeddings ``x``."""
+        h = self.model.start(x, mask)
+        for i in range(self.from_layer):
+            h = self.model.layer(i, h, mask)
+        return h
+
+    @property
+    def state_width(self) -> int:
+        """The size of layer ``from_layer``'s state (an LSTM's both directions, a CNN's channels), from one pass."""
+        with torch.no_grad():
+            x = torch.zeros(1, 1, self.word_embeddings.shape[1], device=self.device)
+            return int(self.states_at(x, torch.ones(1, 1, dtype=torch.bool, device=self.device)).shape[-1])
 
     def _read(self, t: Target, state, mask, lengths):
         if t.base == "tokens":

@@ -25,15 +25,18 @@ def is_encoder(obj) -> bool:
     return isinstance(obj, Encoder) or all(hasattr(obj, a) for a in ("forward", "embed", "tokenize", "targets"))
 
 
-def load(name_or_path: str | None):
-    """``(model, tokenizer, name)`` from 'minilm' (or None), a native checkpoint or a Hugging Face model directory."""
+def load(name_or_path: str | None, dtype=None):
+    """``(model, tokenizer, name)`` from 'minilm' (or None), a native checkpoint or a Hugging Face model directory.
+
+    ``dtype`` (``torch.bfloat16``) loads a Hugging Face model's weights in that dtype (half the memory of
+    float32); wordinfo's own models, a few MB, stay float32."""
     from .checkpoint import is_native, load_native
     from .hub import load_pretrained
 
     if name_or_path is not None and is_native(name_or_path):
         model, tokenizer = load_native(name_or_path)
         return model, tokenizer, str(name_or_path)
-    return load_pretrained(name_or_path)
+    return load_pretrained(name_or_path, dtype)
 
 
 def load_model(path: str | Path = "minilm"):
@@ -46,8 +49,9 @@ def load_model(path: str | Path = "minilm"):
     return model, tokenizer
 
 
-def resolve(model=None, tokenizer=None, device=None) -> Encoder:
-    """The encoder for ``model`` (see the module docstring), on ``device`` when one is given."""
+def resolve(model=None, tokenizer=None, device=None, dtype=None) -> Encoder:
+    """The encoder for ``model`` (see the module docstring), on ``device`` when one is given; a model given by
+    name or path is loaded with its weights in ``dtype`` (see :func:`load`); a model object stays as it is."""
     if is_encoder(model):
         if device is not None:
             model.model.to(device)
@@ -55,7 +59,7 @@ def resolve(model=None, tokenizer=None, device=None) -> Encoder:
     if model is None or isinstance(model, (str, Path)):
         if tokenizer is not None and model is None:
             raise WordinfoError("a tokenizer was given without its model: pass model= too")
-        model, tokenizer, name = load(None if model is None else str(model))
+        model, tokenizer, name = load(None if model is None else str(model), dtype)
     else:
         if tokenizer is None:
             raise WordinfoError("a model object needs its tokenizer: explain(texts, model, tokenizer)")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import WordinfoError
 from ..files import write_text
-from ..summary import CATEGORIES, Workspace, layer_table, quote
+from ..summary import CATEGORIES, Workspace, layer_table, matrix_table, quote, several_from_layers
 from ..values import VALUES
 from .figures import write_figures
 from .style import COLORS, corpus_value, environment, num, value_name
@@ -60,6 +60,7 @@ def _context(ws, max_sentences, value, title):
         "sentences": sentences, "data": {"runs": [{"name": r["name"], "model": r["model"]} for r in runs],
                                          "sentences": heat},
         "categories": [c for c in ("all words", *CATEGORIES) if any(c in p["lines"] for p in curves["panels"])],
+        "matrices": _matrices(ws),
         "colors": COLORS, "max_sentences": max_sentences,
     }
 
@@ -76,6 +77,37 @@ def _run_info(src) -> dict:
         "data": Path(data["path"]).name if data.get("path") else "explain --json",
         "data_hash": data.get("hash"), "version": m.get("wordinfo_version"), "created": m.get("created"),
     }
+
+
+# ---------------------------------------------------------------- the layer-by-layer matrix
+
+def _matrices(ws) -> list[dict]:
+    """Per model explained from several input layers A: rows from A, columns to B, mean bits kept ± its error,
+    each cell shaded by its value within the model's matrix."""
+    table = matrix_table(ws)
+    if not several_from_layers(table):
+        return []
+    out = []
+    for model, g in table.groupby("model", sort=False):
+        if g["from_layer"].nunique() < 2:
+            continue
+        froms, tos = sorted(g["from_layer"].unique()), sorted(g["layer"].unique())
+        lo, hi = float(g["kept"].min()), float(g["kept"].max())
+        cells = {(int(r.from_layer), int(r.layer)): r for r in g.itertuples()}
+        rows = []
+        for a in froms:
+            row = []
+            for b in tos:
+                r = cells.get((int(a), int(b)))
+                if r is None:
+                    row.append(None)
+                    continue
+                shade = 0.15 + 0.75 * ((float(r.kept) - lo) / (hi - lo) if hi > lo else 0.5)
+                row.append({"kept": float(r.kept), "se": None if _missing(r.kept_se) else float(r.kept_se),
+                            "words": int(r.words), "alpha": round(shade, 3)})
+            rows.append({"from": "input" if a == 0 else f"layer {int(a)}", "cells": row})
+        out.append({"model": model, "columns": [int(b) for b in tos], "rows": rows})
+    return out
 
 
 # ---------------------------------------------------------------- curves (inline SVG)
@@ -144,7 +176,7 @@ def _sentences(ws, max_sentences):
     for src in ws.sources:
         last = str(src.manifest["layers"][-1])
         parts.append(ws.query(f"""
-            SELECT run, sentence, any_value(text) AS text, any_value(label) AS label,
+            SELECT run, sentence, any_value(text) AS text, any_value(pair) AS pair, any_value(label) AS label,
                    any_value(prediction) AS prediction,
                    avg(kept) FILTER (WHERE NOT special) AS kept, count(*) FILTER (WHERE NOT special) AS words
             FROM words WHERE run = {quote(src.name)} AND layer_label = {quote(last)}
@@ -154,8 +186,9 @@ def _sentences(ws, max_sentences):
     rows: dict = {}
     wanted: dict = {name: [] for name in ws.names}
     for r in df.itertuples():
-        key = f"{r.sentence}:{_digest(r.text)}"
-        row = rows.setdefault(key, {"key": key, "id": int(r.sentence), "text": r.text,
+        text = r.text if _missing(r.pair) else f"{r.text} ‖ {r.pair}"      # a sentence pair: both texts
+        key = f"{r.sentence}:{_digest(text)}"
+        row = rows.setdefault(key, {"key": key, "id": int(r.sentence), "text": text,
                                     "label": None if _missing(r.label) else str(r.label), "runs": {}})
         row["runs"][r.run] = {"kept": float(r.kept) if not _missing(r.kept) else None,
                               "prediction": None if _missing(r.prediction) else int(r.prediction),

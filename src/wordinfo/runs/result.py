@@ -96,13 +96,17 @@ class Run:
             raise WordinfoError(f"sentence {missing[0]} is not in {self.path} (done: {self.done} of {self.total}): "
                                 "give the number of an explained sentence")
         layers = self.layers
-        texts, maps, sigma, steps, conv, se = [], [], [], [], [], []
+        texts, pairs, maps, sigma, steps, conv, se = [], [], [], [], [], [], []
         for s in wanted:
             df = found[s].sort_values(["position"], kind="stable")
             first = df[df["layer_label"] == layers[0]]
             words = first.drop_duplicates("word_index").sort_values("word_index")
+            pair = first["pair"].iloc[0] if "pair" in first else None
+            pair = pair if isinstance(pair, str) else None
             maps.append(WordMap(first["token"].tolist(), words["word"].tolist(), first["word_index"].tolist(),
-                                words["special"].astype(bool).tolist()))
+                                words["special"].astype(bool).tolist(),
+                                words["segment"].astype(int).tolist() if pair is not None else []))
+            pairs.append(pair)
             by_layer = {k: g for k, g in df.groupby("layer_label")}
             sigma.append(np.stack([by_layer[k]["sigma"].to_numpy(float) for k in layers]))
             if "log_sigma_se" in df:
@@ -112,7 +116,8 @@ class Run:
             texts.append(str(first["text"].iloc[0]))
         m = self.manifest
         return Explanation(m["model"]["name"], m["target"], layers, texts, maps, sigma, int(m["model"]["width"]),
-                           float(m["settings"]["scale"]), steps, conv, m["settings"], se)
+                           float(m["settings"]["scale"]), steps, conv, m["settings"], se,
+                           pairs if any(p is not None for p in pairs) else [])
 
     # ---- pictures
     def report(self, path: str | Path, **options) -> Path:

@@ -10,7 +10,6 @@ command (another model, other weights, settings or data) is refused.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import json
 import sys
@@ -21,31 +20,38 @@ from typing import Callable
 from .. import corpus
 from ..errors import WordinfoError
 from . import store
+from .parts import LocalParts, pending_parts
 
 TOKENIZE_CHUNK = 256
 
 
 def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", target: str = "tokens", *,
-               text_col: str | None = None, label_col: str | None = None, fmt: str = "auto", header: bool = False,
+               text_col: str | None = None, label_col: str | None = None, pair_col: str | None = None,
+               fmt: str = "auto", header: bool = False,
                limit: int | None = None, batch_size: int = 1, part_size: int = 64, lam: float = 0.1,
                scale: float | None = None, calibration: str | None = None, seed: int = 0, solver: str = "default",
-               truncate: bool = False, progress: bool = True, workers: int = 1, from_layer: int = 0,
-               log: Callable[[str], None] | None = None, **solver_options):
+               truncate: bool = False, progress: bool = True, workers: int | None = None, from_layer: int = 0,
+               ray=None, device: str | None = None, log: Callable[[str], None] | None = None, **solver_options):
     """Explain the sentences of ``data`` into the run directory ``out``; returns the :class:`Run`.
 
     ``model`` is anything :func:`wordinfo.job.prepare` takes ('minilm' or None for
     the bundled model, a directory). Columns: ``text_col``/``label_col`` (0-based
     numbers, or names with ``header`` / in JSONL); by default the longest column of a
-    TSV is the text and, with two columns, the other one the label. ``limit`` explains
+    TSV is the text and, with two columns, the other one the label. ``pair_col``: the column of
+    a sentence pair's second text (found by itself for sentence1/sentence2, question1/question2,
+    premise/hypothesis and text_a/text_b keys or header names). ``limit`` explains
     only the first sentences (a later run may raise it and continue). ``workers`` > 1 shares
     the batches out to that many single-thread processes (on a CPU, one per core is fastest;
     answers agree with one process's to rounding, so a run may be resumed with another count).
+    ``ray``: True (a local Ray instance), 'auto' or a cluster address: whole parts explained by
+    ``workers`` Ray actors (default: one per CPU of the cluster, or per GPU with ``device='cuda'``;
+    :mod:`wordinfo.runs.cluster`); this process still writes every file.
     ``solver_options`` (``precision``, ``max_samples``...) go to the solver and into the manifest.
     ``from_layer`` A > 0: what the layers above A keep of layer A's output (the manifest's settings say so).
     """
     from .. import __version__
     from ..job import prepare
-    from ..workers import WorkerPool, check_workers
+    from ..workers import check_workers
 
     log = log or _stderr
     out = Path(out)
@@ -55,14 +61,18 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise WordinfoError(f"--limit must be a whole number >= 1, got {limit!r}")
     _check_out(out)
-    spec = corpus.open_spec(data, fmt, text_col, label_col, header)
+    spec = corpus.open_spec(data, fmt, text_col, label_col, header, pair_col)
     log(f"data: {spec.describe()}")
     data_hash = corpus.file_hash(spec.path)
 
     job = prepare(model, layers=layers, target=target, lam=lam, scale=scale,
                   calibration=calibration, seed=seed, solver=solver, truncate=truncate, from_layer=from_layer,
-                  **solver_options)
-    check_workers(workers, job)
+                  device=device, **solver_options)
+    if ray is not None and ray is not False:
+        from .cluster import check_ray
+        check_ray(ray, job)
+    else:
+        workers = check_workers(1 if workers is None else workers, job)
     encoder = job.encoder
     count = _scan(spec, job, limit)
     total = count if limit is None else min(count, limit)
@@ -96,9 +106,10 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
         if already:
             log(f"resuming {out}: {already} of {total} sentences done"
                 + (f", {removed} unfinished file(s) removed" if removed else ""))
-        with (WorkerPool(job, workers) if workers > 1 else contextlib.nullcontext()) as pool:
+        with _executor(job, batch_size, workers, ray, manifest, log) as executor:
+            part_size = executor.part_size(part_size, total - already)
             written = _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size, progress, log,
-                                     pool)
+                                     executor)
     from .result import Run
     run = Run(out)
     log(f"{out}: {run.done} of {run.total} sentences ({written} new), "
@@ -106,35 +117,33 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
     return run
 
 
-def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size, progress, log, pool=None) -> int:
-    """The main loop: stream rows, skip those done, explain and write the rest part by part.
+@contextlib.contextmanager
+def _executor(job, batch_size, workers, ray, manifest, log):
+    """Who explains the parts: Ray actors, a worker pool, or this process."""
+    if ray is not None and ray is not False:
+        from .cluster import RayParts
+        with RayParts(job, batch_size, ray, workers, manifest["model"]["fingerprint"], log) as parts:
+            yield parts
+        return
+    from ..workers import WorkerPool
+    with (WorkerPool(job, workers) if workers > 1 else contextlib.nullcontext()) as pool:
+        yield LocalParts(job, batch_size, pool)
 
-    ``pool`` (a :class:`~wordinfo.workers.WorkerPool`) explains the batches of each part in
-    its worker processes; without one, this process does."""
-    starts = [a for a, _ in ranges]
 
-    def done(i: int) -> bool:
-        k = bisect.bisect_right(starts, i) - 1
-        return k >= 0 and ranges[k][0] <= i <= ranges[k][1]
+def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size, progress, log, executor) -> int:
+    """The main loop: stream the rows not yet done as parts, have ``executor`` explain them, write each.
 
+    ``executor.map(parts, bar)`` yields ``(rows, table)`` for every part, in any order (a part's
+    file name says which sentences it holds, so the order on disk does not matter): this process
+    or its :class:`~wordinfo.workers.WorkerPool` (:class:`LocalParts`), or Ray actors
+    (:class:`wordinfo.runs.cluster.RayParts`). Only this process writes the run directory."""
     bar = _bar(total, already, progress)
-    solver_bar = bar if bar is None or sys.stderr.isatty() else _Quiet(bar)
-    def explain(batches):
-        return (pool or job).run_many(batches, solver_bar, predict=True)
-
-    written, pending = 0, []
+    written = 0
     try:
         with job.encoder.frozen():
-            for row in corpus.rows(spec):
-                if row.sentence >= total:
-                    break
-                if done(row.sentence):
-                    written += _flush(pending, job, out, batch_size, bar, explain)
-                    continue
-                pending.append(row)
-                if len(pending) >= part_size:
-                    written += _flush(pending, job, out, batch_size, bar, explain)
-            written += _flush(pending, job, out, batch_size, bar, explain)
+            for rows, table in executor.map(pending_parts(spec, ranges, total, part_size), bar):
+                store.write_part(out, table, rows[0].sentence, rows[-1].sentence)
+                written += len(rows)
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
@@ -145,45 +154,17 @@ def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size
     return written
 
 
-def _flush(pending: list, job, out: Path, batch_size: int, bar, explain) -> int:
-    """Explain the pending rows (a contiguous range of sentences) and write them as one part.
-
-    ``explain`` maps batches of texts to ``Job.run``'s results, in order."""
-    if not pending:
-        return 0
-    rows = list(pending)
-    pending.clear()
-    order = sorted(range(len(rows)), key=lambda i: len(rows[i].text))     # similar lengths share a batch
-    results: dict = {}
-    batches = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
-    answers = explain([[rows[i].text for i in batch] for batch in batches])
-    for batch in batches:
-        try:
-            results.update(zip(batch, next(answers)))
-        except WordinfoError as e:
-            first = rows[batch[0]]
-            raise WordinfoError(f"sentence {first.sentence} (line {first.line}): {e}") from None
-        if bar is not None:
-            bar.update(len(batch))
-    answers = [results[i] for i in range(len(rows))]
-    exp = job.explanation([r.text for r in rows], answers)
-    table = store.rows_from_explanation(exp, [r.sentence for r in rows], [r.line for r in rows],
-                                        [r.label for r in rows], [a.prediction for a in answers])
-    store.write_part(out, table, rows[0].sentence, rows[-1].sentence)
-    return len(rows)
-
-
 def _scan(spec, job, limit) -> int:
     """Count the sentences and check, before any long work, that each fits the model (or is truncated)."""
     count, chunk = 0, []
 
     def check(rows):
         try:
-            job.encoder.tokenize([r.text for r in rows], truncate=job.truncate)
+            job.encoder.tokenize([r.item for r in rows], truncate=job.truncate)
         except WordinfoError:
             for r in rows:
                 try:
-                    job.encoder.tokenize([r.text], truncate=job.truncate)
+                    job.encoder.tokenize([r.item], truncate=job.truncate)
                 except WordinfoError as e:
                     raise WordinfoError(f"line {r.line} of {Path(spec.path).name}: {e}") from None
             raise
@@ -234,16 +215,6 @@ def _bar(total: int, initial: int, enabled: bool):
     from tqdm.auto import tqdm
     return tqdm(total=total, initial=initial, desc="explaining", unit="sentence", smoothing=0.05,
                 dynamic_ncols=True, file=sys.stderr, mininterval=0.1 if sys.stderr.isatty() else 10)
-
-
-class _Quiet:
-    """Hands the solver's step count to the bar without forcing a redraw (for logs, not terminals)."""
-
-    def __init__(self, bar):
-        self.bar = bar
-
-    def set_postfix(self, refresh=True, **values):
-        self.bar.set_postfix(refresh=False, **values)
 
 
 def _stderr(message: str) -> None:

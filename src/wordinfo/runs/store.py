@@ -24,20 +24,26 @@ import numpy as np
 from ..errors import WordinfoError
 from ..files import write_atomic, write_json  # noqa: F401  (write_json: the manifest, written by the runner)
 
-FORMAT = "wordinfo.run/2"   # /2: standard errors (log_sigma_se, sigma_se, bits_se, word_bits_se)
+FORMAT = "wordinfo.run/3"   # /2: standard errors (log_sigma_se, sigma_se, bits_se, word_bits_se); /3: pair,
+#                              segment and from_layer columns
+READABLE = ("wordinfo.run/2", FORMAT)   # what summary, query and report read (a /2 part lacks the /3 columns)
 PART = re.compile(r"^part-(\d{9})-(\d{9})\.parquet$")
 # manifest fields that must agree for a run to be resumed into the same directory
 KEYS = ("format", "wordinfo_version", "model.name", "model.fingerprint", "target", "layers", "settings",
-        "truncate", "data.hash", "data.format", "data.text", "data.label", "data.header")
+        "truncate", "data.hash", "data.format", "data.text", "data.pair", "data.label", "data.header")
 
 
 def schema():
     """The columns of every part: one row per (sentence, layer, token)."""
     import pyarrow as pa
     return pa.schema([
-        ("sentence", pa.int64()), ("line", pa.int64()), ("text", pa.string()), ("label", pa.string()),
-        ("prediction", pa.int64()), ("layer", pa.int32()), ("layer_label", pa.string()),
+        ("sentence", pa.int64()), ("line", pa.int64()), ("text", pa.string()),
+        ("pair", pa.string()),          # a sentence pair's second text (null for a single text)
+        ("label", pa.string()), ("prediction", pa.int64()),
+        ("from_layer", pa.int32()),     # the layer whose output was perturbed (0: the input)
+        ("layer", pa.int32()), ("layer_label", pa.string()),
         ("position", pa.int32()), ("token", pa.string()), ("word_index", pa.int32()), ("word", pa.string()),
+        ("segment", pa.int32()),        # the text of a pair the word belongs to (0 or 1; 0 for a single text)
         ("special", pa.bool_()), ("sigma", pa.float64()), ("bits", pa.float64()), ("retained_bits", pa.float64()),
         ("word_bits", pa.float64()), ("word_retained_bits", pa.float64()), ("steps", pa.int32()),
         ("converged", pa.bool_()),
@@ -58,7 +64,7 @@ def rows_from_explanation(exp, sentences=None, lines=None, labels=None, predicti
     predictions = [None] * n if predictions is None else list(predictions)
     df = exp.to_dataframe()
     extra = {k: [] for k in ("word_bits", "word_retained_bits", "steps", "converged", "log_sigma_se", "word_bits_se")}
-    per_sentence = {k: [] for k in ("sentence", "line", "text", "label", "prediction")}
+    per_sentence = {k: [] for k in ("sentence", "line", "text", "pair", "label", "prediction")}
     for i, wm in enumerate(exp.word_maps):
         wbits, wkept = exp.word_values("bits", i), exp.word_values("retained_bits", i)
         tw = np.asarray(wm.token_word)
@@ -72,14 +78,14 @@ def rows_from_explanation(exp, sentences=None, lines=None, labels=None, predicti
         extra["steps"].append(np.repeat(np.asarray(steps, dtype=np.int64), len(wm.tokens)))
         extra["converged"].append(np.repeat(np.asarray(conv, dtype=bool), len(wm.tokens)))
         for key, value in (("sentence", sentences[i]), ("line", lines[i]), ("text", exp.texts[i]),
-                           ("label", labels[i]), ("prediction", predictions[i])):
+                           ("pair", exp.pair(i)), ("label", labels[i]), ("prediction", predictions[i])):
             per_sentence[key].extend([value] * count)
     layer_label = df["layer"].astype(str).tolist()
     columns = {
-        **per_sentence,
+        **per_sentence, "from_layer": [exp.from_layer] * len(layer_label),
         "layer": [int(v) if v.isdigit() else None for v in layer_label], "layer_label": layer_label,
         "position": df["position"].tolist(), "token": df["token"].tolist(), "word_index": df["word_index"].tolist(),
-        "word": df["word"].tolist(), "special": df["special"].astype(bool).tolist(),
+        "word": df["word"].tolist(), "segment": df["segment"].tolist(), "special": df["special"].astype(bool).tolist(),
         "sigma": df["sigma"].to_numpy(float), "bits": df["bits"].to_numpy(float),
         "retained_bits": df["retained_bits"].to_numpy(float),
         "sigma_se": df["sigma_se"].to_numpy(float), "bits_se": df["bits_se"].to_numpy(float),
@@ -137,7 +143,7 @@ def read_manifest(rundir: Path) -> dict:
         manifest = json.loads(path.read_text())
     except json.JSONDecodeError as e:
         raise WordinfoError(f"{path} is not valid JSON ({e.msg}): restore it or start a new run directory") from None
-    if manifest.get("format") != FORMAT:
+    if manifest.get("format") not in READABLE:
         raise WordinfoError(f"{path} is not a {FORMAT} manifest: give a directory written by `wordinfo run`")
     return manifest
 

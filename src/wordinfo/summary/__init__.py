@@ -5,9 +5,11 @@ files) side by side as SQL views, each row tagged with its ``run``:
 
 - ``tokens``: one row per (run, sentence, layer, token), the Parquet columns;
 - ``words``: one row per (run, sentence, layer, word): ``bits`` (entropy H, bits), ``kept``
-  (bits kept relative to the bound), ``category`` (special, punctuation, positive,
-  negative, stop word, other) and, when a tagger is installed and asked for, ``pos``;
-- ``sentences``: one row per (run, sentence): text, label, prediction, counts;
+  (bits kept relative to the bound), ``bits_se`` (the standard error of both), ``category``
+  (special, punctuation, positive, negative, stop word, other), ``from_layer`` (the layer
+  whose output was perturbed, 0 = the input), ``pair`` and ``segment`` (a sentence pair's
+  second text and the text the word is in) and, when a tagger is installed and asked for, ``pos``;
+- ``sentences``: one row per (run, sentence): text, pair, label, prediction, counts;
 - ``forgetting``: one row per (run, sentence, word): ``forgotten_at``, the first layer from
   which the word keeps at most ``fraction`` (default half) of its best layer's bits to
   the last explained layer (NULL: still kept at the last layer).
@@ -38,7 +40,9 @@ from .tables import (
                      forgetting_table,
                      forgetting_words_table,
                      layer_table,
+                     matrix_table,
                      pos_table,
+                     several_from_layers,
                      summarize,
                      word_table,
 )
@@ -47,6 +51,6 @@ from .wordlists import CATEGORIES, lexicon, pos_tagger, stop_words
 
 __all__ = [
     "CATEGORIES", "TABLES", "TABLE_FUNCS", "ExplanationSource", "RunSource", "Workspace", "category_table",
-    "forgetting_table", "forgetting_words_table", "layer_table", "lexicon", "open_sources", "pos_table",
-    "pos_tagger", "quote", "render", "stop_words", "summarize", "word_table",
+    "forgetting_table", "forgetting_words_table", "layer_table", "lexicon", "matrix_table", "open_sources",
+    "pos_table", "pos_tagger", "quote", "render", "several_from_layers", "stop_words", "summarize", "word_table",
 ]

@@ -4,6 +4,8 @@
 unique ``name`` (the run's name, the JSON file's stem or the model, ``#2`` for repeats),
 its ``manifest``, ``register(con, view)`` (the source as a DuckDB view, tagged with its
 name in the ``run`` column) and ``explanation(ids)`` (the Explanation of some sentences).
+A layer matrix (:class:`~wordinfo.layer_matrix.LayerMatrix`, or its ``explain --from-layer all
+--json`` file) is one source per layer A it was explained from.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from pathlib import Path
 
 from ..errors import WordinfoError
 from .sql import quote
+
+# columns added by later run formats, and what an older part means by their absence
+LATER_COLUMNS = {"pair": "NULL::VARCHAR", "segment": "0::INTEGER", "from_layer": "0::INTEGER"}
 
 
 class RunSource:
@@ -26,8 +31,12 @@ class RunSource:
         files = self.run.files()
         if not files:
             raise WordinfoError(f"{self.run.path} has no results yet: let `wordinfo run` write at least one part")
+        import pyarrow.parquet as pq
         listed = ", ".join(quote(str(f)) for f in files)
-        con.execute(f"CREATE VIEW {view} AS SELECT {quote(self.name)} AS run, * FROM read_parquet([{listed}])")
+        have = set(pq.read_schema(files[0]).names)
+        later = "".join(f", {v} AS {k}" for k, v in LATER_COLUMNS.items() if k not in have)
+        con.execute(f"CREATE VIEW {view} AS SELECT {quote(self.name)} AS run, *{later} "
+                    f"FROM read_parquet([{listed}])")
 
     def explanation(self, ids):
         return self.run.explanation(ids)
@@ -51,11 +60,12 @@ class ExplanationSource:
 
 
 def open_sources(sources) -> list:
-    """RunSources and ExplanationSources, uniquely named, for run directories, JSON files, Runs and Explanations."""
+    """RunSources and ExplanationSources, uniquely named, for run directories, JSON files, Runs, Explanations and
+    layer matrices (one source per layer A, named ``NAME:fromA``)."""
     # inside the function: Explanation and Run bring torch and pyarrow, which `import wordinfo.summary` need not load
     from ..explanation import Explanation
     from ..runs.result import Run
-    if isinstance(sources, (str, Path, Run, Explanation)):
+    if isinstance(sources, (str, Path, Run, Explanation)) or _is_matrix(sources):
         sources = [sources]
     sources = list(sources)
     if not sources:
@@ -69,20 +79,50 @@ def open_sources(sources) -> list:
                 s = Run(p)
             elif p.is_file():
                 try:
-                    s = Explanation.from_dict(json.loads(p.read_text()))
-                except (json.JSONDecodeError, KeyError, TypeError, ValueError, UnicodeDecodeError):
+                    d = json.loads(p.read_text())
+                    s = d if "mean_bits_kept" in d else Explanation.from_dict(d)
+                except (json.JSONDecodeError, KeyError, TypeError, ValueError, UnicodeDecodeError, AttributeError):
                     raise WordinfoError(f"{str(p)!r} is not an explain --json file: give a run directory or the "
                                         "output of `wordinfo explain --json`") from None
                 base = p.stem
             else:
                 raise WordinfoError(f"{str(p)!r} not found: give a run directory or an explain --json file")
+        matrix = _matrix_explanations(s)
+        if matrix is not None:          # a layer matrix: one source per layer A
+            out += [ExplanationSource(e, _unique(f"{base or e.model}:from{a}", seen)) for a, e in matrix]
+            continue
         if isinstance(s, Run):
             base = s.name
         elif isinstance(s, Explanation):
             base = base or s.model
         else:
             raise WordinfoError(f"cannot read {type(s).__name__}: give run directories or explain --json files")
-        seen[base] = seen.get(base, 0) + 1
-        name = base if seen[base] == 1 else f"{base}#{seen[base]}"
+        name = _unique(base, seen)
         out.append(RunSource(s, name) if isinstance(s, Run) else ExplanationSource(s, name))
     return out
+
+
+def _unique(base: str, seen: dict) -> str:
+    seen[base] = seen.get(base, 0) + 1
+    return base if seen[base] == 1 else f"{base}#{seen[base]}"
+
+
+def _is_matrix(obj) -> bool:
+    """A LayerMatrix (duck-typed: this module sits below wordinfo.layer_matrix, which reads through it)."""
+    return isinstance(getattr(obj, "explanations", None), dict) and hasattr(obj, "bits")
+
+
+def _matrix_explanations(obj):
+    """``[(A, Explanation)]`` of a LayerMatrix (or of its JSON), in order of A; None for anything else."""
+    from ..explanation import Explanation
+    if _is_matrix(obj):
+        if not obj.explanations:
+            raise WordinfoError("this layer matrix keeps no explanations: make it with wordinfo.layer_matrix")
+        return sorted(obj.explanations.items())
+    if isinstance(obj, dict) and "mean_bits_kept" in obj:
+        items = sorted((int(a), e) for a, e in obj.get("explanations", {}).items())
+        if not items:
+            raise WordinfoError("the layer matrix file holds no explanations: write it with "
+                                "`wordinfo explain --from-layer all --json`")
+        return [(a, Explanation.from_dict(e)) for a, e in items]
+    return None

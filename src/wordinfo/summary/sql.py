@@ -20,7 +20,9 @@ CREATE VIEW words AS
 WITH w AS (
     SELECT run, sentence, layer, layer_label, word_index, any_value(word) AS word, bool_or(special) AS special,
            any_value(word_bits) AS bits, any_value(word_retained_bits) AS kept, count(*) AS pieces,
-           any_value(label) AS label, any_value(prediction) AS prediction, any_value(text) AS text
+           any_value(word_bits_se) AS bits_se, any_value(label) AS label, any_value(prediction) AS prediction,
+           any_value(text) AS text, any_value(pair) AS pair, any_value(segment) AS segment,
+           coalesce(any_value(from_layer), 0) AS from_layer
     FROM tokens GROUP BY run, sentence, layer, layer_label, word_index)
 SELECT w.*,
        CASE WHEN w.special THEN 'special'
@@ -38,7 +40,8 @@ LEFT JOIN stopwords s ON s.word = lower(w.word)
 
 SENTENCES_SQL = """
 CREATE VIEW sentences AS
-SELECT run, sentence, any_value(line) AS line, any_value(text) AS text, any_value(label) AS label,
+SELECT run, sentence, any_value(line) AS line, any_value(text) AS text, any_value(pair) AS pair,
+       any_value(label) AS label,
        any_value(prediction) AS prediction, count(DISTINCT position) AS tokens,
        count(DISTINCT word_index) AS words
 FROM tokens GROUP BY run, sentence

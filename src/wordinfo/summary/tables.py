@@ -14,7 +14,7 @@ from ..errors import WordinfoError
 from .views import Workspace
 from .wordlists import CATEGORIES
 
-TABLES = ("layers", "categories", "words", "forgetting", "forgetting_words", "pos")
+TABLES = ("layers", "categories", "words", "forgetting", "forgetting_words", "pos", "matrix")
 
 
 def summarize(sources, value: str = "kept", top: int = 10, min_count: int = 5, fraction: float = 0.5,
@@ -30,7 +30,10 @@ def summarize(sources, value: str = "kept", top: int = 10, min_count: int = 5, f
         for name in wanted:
             if name == "pos" and ws.tagger is None:
                 continue
-            out[name] = TABLE_FUNCS[name](ws, value=value, top=top, min_count=min_count)
+            table = TABLE_FUNCS[name](ws, value=value, top=top, min_count=min_count)
+            if name == "matrix" and tables is None and not several_from_layers(table):
+                continue                # one input layer per model: the layers table says it all
+            out[name] = table
         return out
 
 
@@ -130,8 +133,40 @@ def pos_table(ws, value="kept", **_):
     return _sorted(ws, wide, ["l"]).drop(columns=["l"])
 
 
+def matrix_table(ws, **_):
+    """What each layer keeps of each layer below it: per model, input layer A (``from_layer``; 0 = the input)
+    and layer B, the mean bits B keeps of a word's state at A over every real word (special tokens left out)
+    of every source of that model explained from A, with its standard error from the solver's error bars
+    (``sqrt(sum se^2) / n``; NaN where none are known) and the word count. The one place for that rule:
+    :func:`wordinfo.layer_matrix` and the report's matrix read it."""
+    df = ws.query("""
+        SELECT run, from_layer, layer, sum(kept) AS total, count(*) AS words,
+               sum(bits_se * bits_se) FILTER (WHERE isfinite(bits_se)) AS var,
+               count(*) FILTER (WHERE isfinite(bits_se)) AS with_se
+        FROM words WHERE NOT special AND layer IS NOT NULL GROUP BY run, from_layer, layer""")
+    import pandas as pd
+    if df.empty:
+        return pd.DataFrame(columns=["model", "from_layer", "layer", "kept", "kept_se", "words"])
+    models = {src.name: src.manifest["model"]["name"] for src in ws.sources}
+    df["model"] = df["run"].map(models)
+    g = df.groupby(["model", "from_layer", "layer"], sort=False).agg(
+        total=("total", "sum"), words=("words", "sum"), var=("var", "sum"), with_se=("with_se", "sum")).reset_index()
+    g["kept"] = g["total"] / g["words"]
+    g["kept_se"] = (g["var"] ** 0.5 / g["words"]).where(g["with_se"] > 0)
+    order = {m: i for i, m in enumerate(dict.fromkeys(models.values()))}
+    g = g.assign(_m=g["model"].map(order)).sort_values(["_m", "from_layer", "layer"], kind="stable")
+    out = g[["model", "from_layer", "layer", "kept", "kept_se", "words"]].reset_index(drop=True)
+    return out.astype({"from_layer": int, "layer": int, "words": int})
+
+
+def several_from_layers(matrix) -> bool:
+    """Whether a :func:`matrix_table` has some model explained from more than one input layer."""
+    return not matrix.empty and bool((matrix.groupby("model")["from_layer"].nunique() > 1).any())
+
+
 TABLE_FUNCS = {"layers": layer_table, "categories": category_table, "words": word_table,
-               "forgetting": forgetting_table, "forgetting_words": forgetting_words_table, "pos": pos_table}
+               "forgetting": forgetting_table, "forgetting_words": forgetting_words_table, "pos": pos_table,
+               "matrix": matrix_table}
 
 
 def _run_order(ws):
