@@ -9,7 +9,10 @@ import transformers
 from helpers import models
 from helpers.corpus import SCRIPT, sentences, write_tsv
 from helpers.models import FAST, HF_TEXTS, save_tiny_bert
+from helpers.ray_cluster import local_cluster, share_token
 from helpers.threads import one_thread
+
+share_token()           # before anything imports ray (helpers/ray_cluster.py)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -116,3 +119,14 @@ def corpus_runs(tmp_path_factory, tiny_bert_dir):
         import wordinfo
         wordinfo.explain([SCRIPT, "a plain sentence ."], str(model), solver="fast").save(exp_json)
     return a, b, exp_json
+
+
+# ---------------------------------------------------------------- Ray
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """``(address, dashboard_url)`` of a local 2-CPU Ray cluster for the session (helpers/ray_cluster.py); the
+    tests that use it skip, saying so, where Ray is not installed (CI installs wordinfo[ray])."""
+    pytest.importorskip("ray", reason="Ray is not installed: pip install 'wordinfo[ray]' runs these tests")
+    with local_cluster(2) as cluster:
+        yield cluster

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from helpers.corpus import sentences, write_tsv
 from helpers.threads import one_thread
-from wordinfo.cli import app
+from wordinfo.cli import app, with_optional_values
 from wordinfo.runs import run_corpus, store
 
 
@@ -53,3 +53,9 @@ def test_too_long_sentence_fails_before_any_work(tmp_path, tiny_bert_dir):
     assert result.exit_code == 2
     assert "line 2 of d.tsv" in result.stderr and "--truncate" in result.stderr
     assert store.part_files(tmp_path / "r") == []
+
+
+def test_ray_alone_on_the_command_line_means_a_local_instance():
+    assert with_optional_values(["run", "--ray"]) == ["run", "--ray", "local"]
+    assert with_optional_values(["run", "--ray", "--out", "d"]) == ["run", "--ray", "local", "--out", "d"]
+    assert with_optional_values(["run", "--ray", "10.0.0.1:6379"]) == ["run", "--ray", "10.0.0.1:6379"]

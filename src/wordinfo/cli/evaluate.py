@@ -10,7 +10,7 @@ import typer
 from ..baselines import METHODS
 from ..errors import WordinfoError
 from .app import command
-from .options import Quiet, Threads, threads_option
+from .options import Quiet, Ray, Threads, ray_option, threads_option
 
 
 @command()
@@ -36,6 +36,9 @@ def evaluate(
                                                         "cover the sentences done, the same command again "
                                                         "continues.")] = None,
     quiet: Quiet = False,
+    ray: Ray = None,
+    workers: Annotated[Optional[int], typer.Option(help="With --ray: the number of actors (default: one per CPU "
+                                                   "of the cluster).")] = None,
 ) -> None:
     """Compare wordinfo with Captum baselines and the information bottleneck: faithfulness, coherency,
     ground truth (reverse task) and cost; prints a table, writes CSV, JSON and figures. Finished
@@ -48,7 +51,7 @@ def evaluate(
     results = run_evaluation(model, data, methods=methods, n=n, layers=layers, seeds=seeds,
                              seed_sentences=seed_sentences, out=folder, solver=solver, ig_steps=ig_steps,
                              part=share, time_limit=time_limit, progress=not quiet,
-                             log=lambda msg: typer.echo(msg, err=True))
+                             log=lambda msg: typer.echo(msg, err=True), ray=ray_option(ray), workers=workers)
     if share is not None and not results["settings"]["complete"]:
         typer.echo(f"part {part} written to {folder}/records")
         return

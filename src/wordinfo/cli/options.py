@@ -53,6 +53,18 @@ Dtype = Annotated[str, typer.Option(help="Noisy passes in auto (bfloat16 matrix 
 Device = Annotated[str, typer.Option(help="cpu, cuda (cuda:N) or auto (the GPU when there is one).")]
 Threads = Annotated[Optional[int], typer.Option(help="CPU threads (default: PyTorch's; 1 on a busy machine).")]
 Quiet = Annotated[bool, typer.Option(help="No progress bar.")]
+Ray = Annotated[Optional[str], typer.Option(help="Explain on Ray (pip install 'wordinfo\\[ray]'): --ray alone starts a "
+                                                 "local instance sized to this machine, --ray HOST:PORT joins a "
+                                                 "cluster (ray start --head; ray start --address=...), --ray auto "
+                                                 "the one this machine is part of. --workers: actors (default: one "
+                                                 "per CPU of the cluster, or per GPU with --device cuda).")]
+
+
+def ray_option(value: str | None):
+    """``--ray``: None (no Ray), True (a local instance) or an address."""
+    if value is None:
+        return None
+    return True if value.strip().lower() == "local" else value.strip()
 TableFormat = Annotated[str, typer.Option("--format", help="table, csv, json or markdown.")]
 
 

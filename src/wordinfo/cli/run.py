@@ -10,17 +10,20 @@ import typer
 from .app import command
 from .options import (
     Calibrate,
+    Device,
     FromLayer,
     Lam,
     Layers,
     Model,
     Precision,
+    Ray,
     Scale,
     Seed,
     Solver,
     Truncate,
     from_layer_option,
     precision_option,
+    ray_option,
 )
 
 
@@ -66,9 +69,12 @@ def run(
     solver: Solver = "default",
     precision: Precision = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar (rate and ETA) on stderr.")] = True,
-    workers: Annotated[int, typer.Option(help="Single-thread worker processes sharing the sentences (CPU only; one "
-                                         "per core is fastest: 2 explain 1.2x as fast as one 2-thread process on "
-                                         "2 cores).")] = 1,
+    workers: Annotated[Optional[int], typer.Option(help="Single-thread worker processes sharing the sentences "
+                                                   "(CPU only; one per core is fastest: 2 explain 1.2x as fast as "
+                                                   "one 2-thread process on 2 cores); with --ray, the number of "
+                                                   "actors.")] = None,
+    ray: Ray = None,
+    device: Device = "cpu",
 ) -> None:
     """Explain every sentence of a corpus into a run directory (Parquet), resumable after a crash."""
     from ..runs import run_corpus
@@ -76,5 +82,6 @@ def run(
                pair_col=pair_col, fmt=fmt, header=header, limit=limit, batch_size=batch_size, part_size=part_size,
                lam=lam, scale=scale, calibration=str(calibrate) if calibrate else None, seed=seed, solver=solver,
                truncate=truncate, progress=progress, workers=workers, from_layer=_one_layer(from_layer),
+               ray=ray_option(ray), device=device,
                log=lambda m: typer.echo(m, err=True),
                **precision_option(precision))

@@ -14,6 +14,7 @@ again with seeds 1, 2, ... on the first ``seed_sentences`` sentences. Then:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import platform
 import time
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..baselines import Scores, make_methods
+from ..baselines import make_methods
 from ..corpus import read_texts
 from ..errors import WordinfoError
 from . import coherency as coh
@@ -31,13 +32,15 @@ from . import ground_truth as gt
 from .records import RecordStore, fingerprint
 from .report import write as write_results
 from .report import write_partial
+from .sentence import evaluate_sentence, label
 from .tasks import load_context
 
 
 def evaluate(model, data, methods="all", n: int = 200, layers="all", seeds: int = 3, seed_sentences: int = 50,
              out: str | Path | None = None, solver: str = "default", ig_steps: int = 20, tokenizer=None,
              part: tuple[int, int] | None = None, time_limit: float | None = None, progress: bool = False,
-             log: Callable[[str], None] | None = None, **method_options) -> dict:
+             log: Callable[[str], None] | None = None, ray=None, workers: int | None = None,
+             **method_options) -> dict:
     """Run the evaluation and return its results (also written under ``out``: results.json,
     results.csv, scores.json and figures). ``method_options`` maps a method's name to its
     keyword arguments and overrides ``solver`` / ``ig_steps``.
@@ -47,7 +50,15 @@ def evaluate(model, data, methods="all", n: int = 200, layers="all", seeds: int 
     explains only sentences ``I-1, I-1+K, ...`` (a share of the work for one process or
     machine). ``time_limit`` (seconds) starts no new sentence after that long (one always runs). Results are
     written for the sentences that have records; ``settings['complete']`` says whether that
-    is all of them."""
+    is all of them. ``ray`` (True, 'auto' or a cluster address) evaluates the sentences on ``workers``
+    Ray actors (default: one per CPU of the cluster; :mod:`wordinfo.evaluation.cluster`), each holding
+    the model (by name or path) and the methods; this process still writes every record."""
+    if ray is not None and ray is not False:
+        from ..cluster import check_ray
+        check_ray(ray)
+        if not isinstance(model, (str, Path)):
+            raise WordinfoError("Ray actors load the model again by name: pass a model directory or 'minilm', "
+                                "not a loaded model object")
     if seeds < 1:
         raise WordinfoError(f"--seeds must be at least 1, got {seeds}")
     if part is not None and not (1 <= part[0] <= part[1]):
@@ -84,40 +95,28 @@ def evaluate(model, data, methods="all", n: int = 200, layers="all", seeds: int 
     if done:
         log(f"  {len(done)} sentence(s) already have records in {store.folder}; {len(todo)} to go")
     bar = _bar(len(todo), progress)
-    for count, i in enumerate(todo, 1):
-        if time_limit is not None and count > 1 and time.time() - started > time_limit:
-            log(f"  time limit of {time_limit:g} s reached: {len(todo) - count + 1} sentence(s) left for a later run")
-            break
-        clock = time.perf_counter()
-        text = texts[i]
-        sentence = ctx.sentence(text)
-        targets = ctx.targets_for(sentence)
-        record = {"index": i, "text": text, "words": [sentence.word_map.words[w] for w in sentence.words],
-                  "targets": [label(t) for t in targets], "methods": {}}
-        for m in chosen:
-            try:
-                runs = [m.explain(ctx, sentence, seed=0)]
-                if m.stochastic and i < seed_sentences:
-                    runs += [m.explain(ctx, sentence, seed=s) for s in range(1, seeds)]
-            except (RuntimeError, ValueError) as e:      # one failure must not end a run of hours: recorded
-                log(f"  {m.name} failed on sentence {i}: {str(e).splitlines()[0]}")
-                runs = [Scores(np.full((len(targets), len(sentence.words)), np.nan), 0.0,
-                               {"targets": 0, "error": str(e).splitlines()[0]})]
-            record["methods"][m.name] = {"scores": runs[0].values, "seconds": runs[0].seconds,
-                                         "cpu_seconds": runs[0].info.get("cpu_seconds", 0.0),
-                                         "explanations": runs[0].info["targets"], "error": runs[0].info.get("error"),
-                                         "seed_runs": [r.values for r in runs[1:]]}
-        _sentence_metrics(ctx, sentence, targets, record)
-        for rec in record["methods"].values():
-            rec["seed_runs"] = []                   # summarised in seed_rho: not kept
-        record["seconds"] = time.perf_counter() - clock
-        done[i] = record
-        if store is not None:
-            store.append(record)
-        if bar is not None:
-            bar.update(1)
-        if out is not None and count % 25 == 0 and count < len(todo):     # long runs: the story so far
-            write_partial(_summarise(ctx, chosen, _in_order(done), unsupported), len(done), Path(out))
+
+    def within_limit():      # the sentences to start: all of them, or those begun before the time limit
+        for count, i in enumerate(todo, 1):
+            if time_limit is not None and count > 1 and time.time() - started > time_limit:
+                log(f"  time limit of {time_limit:g} s reached: {len(todo) - count + 1} sentence(s) left for a "
+                    "later run")
+                return
+            yield i
+
+    with _records(ctx, chosen, texts, within_limit(), seeds, seed_sentences, log,
+                  ray=ray, workers=workers, model=model, layers=layers, methods=methods, options=options) as records:
+        for count, (i, record) in enumerate(records, 1):
+            for name, rec in record["methods"].items():
+                if rec.get("error"):
+                    log(f"  {name} failed on sentence {i}: {rec['error']}")
+            done[i] = record
+            if store is not None:
+                store.append(record)
+            if bar is not None:
+                bar.update(1)
+            if out is not None and count % 25 == 0 and count < len(todo):     # long runs: the story so far
+                write_partial(_summarise(ctx, chosen, _in_order(done), unsupported), len(done), Path(out))
     if bar is not None:
         bar.close()
     per_sentence = _in_order(done)
@@ -143,34 +142,22 @@ def evaluate(model, data, methods="all", n: int = 200, layers="all", seeds: int 
     return results
 
 
+@contextlib.contextmanager
+def _records(ctx, chosen, texts, indices, seeds, seed_sentences, log, ray, workers, **recipe):
+    """``(i, record)`` for each sentence of ``indices``: in this process, in order, or on Ray actors as they finish
+    (``recipe``: the model, layers, methods and their options, for the actors to build the same)."""
+    if ray is None or ray is False:
+        yield ((i, evaluate_sentence(ctx, chosen, i, texts[i], seeds, seed_sentences)) for i in indices)
+        return
+    from .cluster import RaySentences
+    fingerprint = getattr(ctx.encoder, "fingerprint", None)
+    with RaySentences(recipe["model"], texts, recipe["layers"], recipe["methods"], recipe["options"], seeds,
+                      seed_sentences, ray, workers, fingerprint() if callable(fingerprint) else None, log) as actors:
+        yield actors.map(indices)
+
+
 def _in_order(done: dict) -> list[dict]:
     return [done[i] for i in sorted(done)]
-
-
-def label(target) -> str:
-    kind = str(getattr(target, "kind", target))
-    layer = getattr(target, "layer", None)
-    if ":" in kind or layer is None:
-        return kind
-    return f"{kind}@{layer}" if kind != "tokens" else f"layer {layer}"
-
-
-def _sentence_metrics(ctx, sentence, targets, record):
-    """Faithfulness, layer and seed coherency, and ground-truth ranks of one sentence, per method."""
-    layer_rows = [targets.index(t) for t in ctx.layer_targets]
-    pred_rows = [targets.index(t) for t in ctx.prediction_targets]
-    truths = [(r, ctx.truth(sentence, t)) for r, t in enumerate(targets)]
-    truths = [(r, w) for r, w in truths if w is not None]
-    for rec in record["methods"].values():
-        values = rec["scores"]
-        if pred_rows and np.isfinite(values[pred_rows[0]]).all():
-            rec["faithfulness"] = faith.faithfulness(ctx, sentence, values[pred_rows[0]])
-        if len(layer_rows) > 1 and np.isfinite(values[layer_rows]).all():
-            rec["layer_rho"] = coh.adjacent_layers(values, layer_rows)
-        if rec["seed_runs"]:
-            rec["seed_rho"] = coh.across_seeds([values, *rec["seed_runs"]]).tolist()
-        if truths and np.isfinite(values[[r for r, _ in truths]]).all():
-            rec["ranks"] = [gt.true_rank(values[r], w) for r, w in truths]
 
 
 def _summarise(ctx, methods, per_sentence, unsupported) -> dict:

@@ -69,7 +69,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
                   calibration=calibration, seed=seed, solver=solver, truncate=truncate, from_layer=from_layer,
                   device=device, **solver_options)
     if ray is not None and ray is not False:
-        from .cluster import check_ray
+        from ..cluster import check_ray
         check_ray(ray, job)
     else:
         workers = check_workers(1 if workers is None else workers, job)
@@ -127,6 +127,8 @@ def _executor(job, batch_size, workers, ray, manifest, log):
         return
     from ..workers import WorkerPool
     with (WorkerPool(job, workers) if workers > 1 else contextlib.nullcontext()) as pool:
+        if pool is not None:
+            log(f"{workers} worker processes ready")
         yield LocalParts(job, batch_size, pool)
 
 
