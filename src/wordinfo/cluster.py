@@ -1,6 +1,15 @@
-"""Work on a Ray cluster: connect (or start a local instance), one actor per worker slot, items handed out as
-actors finish them, and every Ray failure as one line. Corpus runs (:mod:`wordinfo.runs.cluster`) and the
-evaluation (:mod:`wordinfo.evaluation.cluster`) give it their actor class and their items.
+"""Work on several processes or machines, through Ray: connect (or start a local instance), one actor per worker
+slot, items handed out as actors finish them, and every Ray failure as one line. The one parallel path:
+``explain(workers=N)`` and the benchmark (:class:`wordinfo.pool.RayPool`), corpus runs
+(:mod:`wordinfo.runs.cluster`) and the evaluation (:mod:`wordinfo.evaluation.cluster`) all go through
+here, on one machine or many.
+
+Why processes: one sentence's matrix products are small (tens of tokens times a few dozen
+noise samples), so a second thread inside them keeps a second core only partly busy; two
+single-thread processes explain two sentences at once. Ray's actors matched the home-made
+process pool this replaced on this 2-core machine (1.03 and 1.01 times its sentences a
+minute, start-up included; ``benchmarks/ray_vs_pool.py``, docs/scaling.md), so there is one
+path, not two.
 
 Why Ray: it is the engine a cluster in this field already runs (``ray start``), it restarts a
 lost worker and retries its task, and its actors keep a loaded model between items.
@@ -38,6 +47,23 @@ def ray_module():
     except ImportError:
         raise WordinfoError('Ray is not installed: pip install "wordinfo[ray]" (or drop --ray)') from None
     return ray
+
+
+def check_workers(workers, job) -> int:
+    """Fail early on a worker count that cannot work: not a whole number, or more than one without Ray or for a
+    model object (workers load the model again by name)."""
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise WordinfoError(f"workers must be a whole number >= 1, got {workers!r}")
+    if workers > 1:
+        try:
+            ray_module()
+        except WordinfoError:
+            raise WordinfoError('workers > 1 run as Ray actors, and Ray is not installed: pip install '
+                                '"wordinfo[ray]", or use workers=1') from None
+        if job.recipe is None:
+            raise WordinfoError("worker processes load the model again by name: pass a model directory "
+                                "(or None for the bundled MiniLM), not a loaded model object, or use workers=1")
+    return workers
 
 
 def check_ray(option, job=None) -> None:
@@ -122,8 +148,9 @@ class RayCluster:
                  f"({', '.join(sorted({host for host, _ in where}))})")
         return self.actors
 
-    def map(self, method: str, items, describe=str, *args):
-        """``(item, result)`` of ``actor.method(item, *args)`` for every item, as actors finish them (any order).
+    def map(self, method: str, items, describe=str, *args, unpack: bool = False):
+        """``(item, result)`` of ``actor.method(item, *args)`` for every item, as actors finish them (any order);
+        with ``unpack``, items are ``(key, payload)`` and the actor is sent the payload only.
 
         A failure that Ray's retries did not mend ends the work with one line naming ``describe(item)``."""
         ray = self.ray
@@ -133,7 +160,8 @@ class RayCluster:
         def submit(actor) -> None:
             item = next(items, None)
             if item is not None:
-                inflight[getattr(actor, method).remote(item, *args)] = (actor, item)
+                payload = item[1] if unpack else item
+                inflight[getattr(actor, method).remote(payload, *args)] = (actor, item)
 
         for actor in self.actors:
             for _ in range(QUEUED_PER_ACTOR):
@@ -155,6 +183,34 @@ class RayCluster:
         finally:
             for ref in inflight:
                 ray.cancel(ref, force=True)
+
+
+class OnRay:
+    """Base of what works on Ray actors (a context manager): connects on entry, :meth:`start_actors`, and stops
+    the actors (and a Ray instance it started) on exit, whatever happened."""
+
+    def __init__(self, option=True, log=None):
+        self.cluster = RayCluster(option, log)
+        self.log = self.cluster.log
+
+    def start_actors(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self.cluster.__enter__()
+        try:
+            self.start_actors()
+        except BaseException:
+            self.cluster.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cluster.__exit__(*exc)
+
+    @property
+    def actors(self) -> list:
+        return self.cluster.actors
 
 
 def node() -> tuple[str, str]:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import contextlib
 from typing import Sequence
 
+from .cluster import check_workers
 from .errors import WordinfoError
 from .explanation import Explanation
 from .job import SentenceResult, prepare
 from .pairs import as_texts, length
-from .workers import WorkerPool, check_workers
+from .pool import RayPool
 
 
 def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all", target: str = "tokens", *,
             lam: float = 0.1, scale: float | None = None, calibration: str | None = None, seed: int = 0,
             solver: str = "default", batch_size: int = 1, truncate: bool = False, progress: bool = False,
-            dtype: str = "auto", device: str | None = None, workers: int = 1, from_layer: int = 0,
+            dtype: str = "auto", device: str | None = None, workers: int = 1, ray=None, from_layer: int = 0,
             decoder_text: str | None = None, pair: str | Sequence[str] | None = None, **solver_options) -> Explanation:
     """How much each layer keeps of each word of ``texts``.
 
@@ -35,8 +36,9 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     the memory: how a 1B-parameter model fits a small machine; a model object keeps its own dtype).
     ``device`` ('cpu', 'cuda', 'auto' = the GPU when there is one) moves the model there
     first; None leaves it where it is (a model loaded from a path starts on the CPU).
-    ``workers`` > 1 explains batches on that many single-thread processes (CPU, a model given
-    by name or path; run it under ``if __name__ == "__main__":`` in a script). ``from_layer`` A
+    ``workers`` > 1 explains batches on that many single-thread Ray actors on this machine (a model
+    given by name or path; ``pip install "wordinfo[ray]"``); ``ray`` (True, 'auto' or HOST:PORT) on a
+    Ray cluster's actors (``workers`` of them, default one per CPU). ``from_layer`` A
     explains what the layers above A keep of layer A's output (0, the default: of the input).
     ``decoder_text``: for an encoder-decoder (T5, BART), the target text its decoder reads for
     ``target='decoder:J'`` (decoder layer states at output step J). ``pair``: the second text of each
@@ -50,6 +52,7 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     job = prepare(model, tokenizer, layers, target, lam=lam, scale=scale, calibration=calibration, seed=seed,
                   solver=solver, truncate=truncate, dtype=dtype, device=device, from_layer=from_layer,
                   decoder_text=decoder_text, **solver_options)
+    on_ray = ray is not None and ray is not False          # a cluster; else workers > 1 on this machine
     check_workers(workers, job)
     for t in texts:
         job.encoder.tokenize([t], truncate=truncate)             # fail early, before any long work
@@ -57,7 +60,10 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     batches = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
     results: dict[int, SentenceResult] = {}
     bar = _progress(len(texts), progress)
-    with job.encoder.frozen(), (WorkerPool(job, workers) if workers > 1 else contextlib.nullcontext()) as pool:
+    pool = None
+    if on_ray or workers > 1:       # workers None on a cluster: one actor per CPU there
+        pool = RayPool(job, workers if workers > 1 else None, ray if on_ray else True)
+    with job.encoder.frozen(), (pool or contextlib.nullcontext()):
         answers = (pool or job).run_many([[texts[i] for i in batch] for batch in batches], bar)
         for batch, answer in zip(batches, answers):
             results.update(zip(batch, answer))

@@ -187,7 +187,7 @@ class Job:
         return result
 
     def run_many(self, batches: list[list[str]], bar=None, predict: bool = False):
-        """``run`` on each batch in turn, lazily (a :class:`~wordinfo.workers.WorkerPool` has the same call)."""
+        """``run`` on each batch in turn, lazily (a :class:`~wordinfo.pool.RayPool` has the same call)."""
         return (self.run(texts, bar, predict) for texts in batches)
 
     def run(self, texts: list[str], bar=None, predict: bool = False) -> list[SentenceResult]:

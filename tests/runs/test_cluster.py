@@ -128,7 +128,7 @@ def test_the_driver_killed_mid_run_is_resumed_by_the_same_command(ray_cluster, c
     _assert_complete_and_equal(out, reference)
 
 
-@pytest.mark.slow
+@pytest.mark.multinode
 def test_two_nodes_explain_parts_into_one_directory(ray_cluster, corpus, reference, tiny_bert_dir, tmp_path):
     """A second `ray start` node on this machine with its own CPU: actors on both nodes, one run directory."""
     address, _ = ray_cluster

@@ -39,9 +39,10 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
 
     ``device`` ('cpu', 'cuda', 'auto') is where every solver runs; ``skip_scaling`` leaves the
     sweep out (for a short run on a borrowed GPU). Case B also runs on ``workers`` single-thread
-    processes (default: 2 on a CPU with two or more cores, none on a GPU) beside the one process."""
+    Ray actors (default: 2 on a CPU with two or more cores where Ray is installed, none on a GPU) beside the
+    one process."""
     from ..job import prepare
-    from ..workers import WorkerPool
+    from ..pool import RayPool
 
     torch.manual_seed(0)
     paper_steps = paper_steps or (300 if quick else 5000)
@@ -56,7 +57,7 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
     results: dict = {"machine": machine, "quick": quick, "paper_steps": paper_steps, "model": job.encoder.name,
                      "dtype": job.settings["dtype"]}
     if workers is None:
-        workers = min(2, os.cpu_count() or 1) if job.device.type == "cpu" else 1
+        workers = min(2, os.cpu_count() or 1) if job.device.type == "cpu" and _has_ray() else 1
 
     # untimed warm-up: the first calls pay for one-off set-up (on a GPU: context, kernels; seconds)
     short = next(t for t in texts if len(t.split()) <= 8)
@@ -83,12 +84,12 @@ def bench(quick: bool = False, data: str | None = None, out: str | Path = "bench
     problems = [job.problem(b)[0] for b in batches]
     runs_b = {name: run_solver_on(job, problems, name) for name in ("default", "fast")}
     if workers > 1:         # the same stream shared out to single-thread processes
-        with WorkerPool(job, workers) as pool:
+        with RayPool(job, workers) as pool:
             runs_b.update({f"{name} x{workers}": run_on_workers(pool, batches, name) for name in ("default", "fast")})
     # the same stream with another seed: how far the answers move, and whether the error bars say so
     job_1 = prepare(None, device=device, seed=1)
     if workers > 1:
-        with WorkerPool(job_1, workers) as pool:
+        with RayPool(job_1, workers) as pool:
             seed_1 = {name: run_on_workers(pool, batches, name) for name in ("default", "fast")}
     else:
         seed_1 = {name: run_solver_on(job_1, problems, name) for name in ("default", "fast")}
@@ -187,3 +188,8 @@ def _log_case_b(log, b):
     for name, r in b.get("reference_workers", {}).items():
         log(f"        {name:16s} vs paper: Spearman {r['spearman_median']:.3f}/{r['spearman_min']:.3f}, "
             f"objective gap (max) {r['objective_gap_max']:+.2%}")
+
+
+def _has_ray() -> bool:
+    import importlib.util
+    return importlib.util.find_spec("ray") is not None

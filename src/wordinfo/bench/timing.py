@@ -26,12 +26,11 @@ class SolverRun:
 
 
 def run_on_workers(pool, texts: list[list[str]], solver: str, **options) -> SolverRun:
-    """``run_solver_on`` for batches of texts shared out to a :class:`~wordinfo.workers.WorkerPool`.
+    """``run_solver_on`` for batches of texts shared out to a :class:`~wordinfo.pool.RayPool`'s actors.
 
-    Memory is the peak of the workers' summed resident memory above their level once loaded
+    Memory is the peak of the actors' summed resident memory above their level once loaded
     (each holds its own copy of the model, not counted)."""
-    import multiprocessing
-    memory = PeakMemory(pids=[p.pid for p in multiprocessing.active_children()])
+    memory = PeakMemory(pids=pool.pids())
     return _tally(f"{solver} x{pool.workers}", pool.job, lambda: pool.solve(texts, solver, **options), memory)
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..cluster import RayCluster, node, passed_env
+from ..cluster import OnRay, node, passed_env
 from ..errors import WordinfoError
 from .sentence import evaluate_sentence
 
 
-class RaySentences:
+class RaySentences(OnRay):
     """``map(indices)`` yields ``(i, record)`` for each sentence as the actors finish it (a context manager)."""
 
     def __init__(self, model, texts, layers, methods, options: dict, seeds: int, seed_sentences: int, ray_option,
@@ -24,19 +24,10 @@ class RaySentences:
         model = str(Path(model).resolve()) if Path(str(model)).exists() else str(model)
         self.args = (model, list(texts), layers, methods, options, seeds, seed_sentences, fingerprint, passed_env())
         self.texts, self.workers = texts, workers
-        self.cluster = RayCluster(ray_option, log)
+        super().__init__(ray_option, log)
 
-    def __enter__(self) -> "RaySentences":
-        self.cluster.__enter__()
-        try:
-            self.cluster.start(SentenceEvaluator, self.args, self.workers, what="the model and the methods")
-        except BaseException:
-            self.cluster.__exit__()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.cluster.__exit__(*exc)
+    def start_actors(self) -> None:
+        self.cluster.start(SentenceEvaluator, self.args, self.workers, what="the model and the methods")
 
     def map(self, indices):
         return self.cluster.map("evaluate", indices, lambda i: f"sentence {i}")

@@ -13,14 +13,14 @@ part redone; a killed driver leaves whole parts, and the same command resumes.
 
 from __future__ import annotations
 
-from ..cluster import RayCluster, absolute_paths, node, passed_env
-from ..errors import WordinfoError
+from ..cluster import OnRay
+from ..pool import JobActor, job_actors
 from .parts import part_table
 
 PARTS_PER_ACTOR = 4
 
 
-class RayParts:
+class RayParts(OnRay):
     """Parts explained by Ray actors, in any order: a context manager that connects and starts the actors.
 
     ``map(parts, bar)`` yields ``(rows, table)`` per part as the actors finish them (the run's
@@ -29,27 +29,11 @@ class RayParts:
     def __init__(self, job, batch_size: int, ray_option=True, actors: int | None = None,
                  fingerprint: str | None = None, log=None):
         self.job, self.batch_size = job, batch_size
-        self.cluster = RayCluster(ray_option, log)
-        self.wanted, self.fingerprint, self.log = actors, fingerprint, self.cluster.log
+        self.wanted, self.fingerprint = actors, fingerprint
+        super().__init__(ray_option, log)
 
-    def __enter__(self) -> "RayParts":
-        self.cluster.__enter__()
-        try:
-            job = self.job
-            stds = None if job.feature_stds is None else [s.cpu() for s in job.feature_stds]
-            self.cluster.start(PartExplainer, (absolute_paths(job.recipe), stds, job.settings, self.fingerprint,
-                                               passed_env()), self.wanted, gpu=job.device.type == "cuda")
-        except BaseException:
-            self.cluster.__exit__()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.cluster.__exit__(*exc)
-
-    @property
-    def actors(self) -> list:
-        return self.cluster.actors
+    def start_actors(self) -> None:
+        job_actors(self.cluster, self.job, self.wanted, PartExplainer, self.fingerprint)
 
     def part_size(self, requested: int, remaining: int) -> int:
         """At most ``requested``, and small enough that every actor gets :data:`PARTS_PER_ACTOR` parts of what is
@@ -70,23 +54,9 @@ class RayParts:
             yield rows, table
 
 
-class PartExplainer:
-    """A Ray actor: the job rebuilt once, then whole parts explained (:func:`wordinfo.runs.parts.part_table`)."""
-
-    def __init__(self, recipe: dict, feature_stds, settings: dict, fingerprint: str | None, env: dict):
-        import os
-        os.environ.update(env)
-        import torch
-
-        from ..job import rebuild
-        cpu = torch.device(recipe.get("device") or "cpu").type == "cpu"
-        self.job = rebuild(recipe, feature_stds, settings, threads=1 if cpu else None)
-        if fingerprint is not None and self.job.encoder.fingerprint() != fingerprint:
-            raise WordinfoError(f"the model {recipe['model']!r} on this node has other weights than the driver's: "
-                                "give every node the same copy")
-
-    def ready(self) -> tuple[str, str]:
-        return node()
+class PartExplainer(JobActor):
+    """A Ray actor: the job rebuilt once (:class:`~wordinfo.cluster.JobActor`), then whole parts explained
+    (:func:`wordinfo.runs.parts.part_table`)."""
 
     def explain(self, rows: list, batch_size: int):
         with self.job.encoder.frozen():

@@ -2,7 +2,7 @@
 
 :func:`pending_parts` streams the rows not yet done as parts (consecutive sentences);
 :func:`part_table` explains one part and gives its table, the one place a part is made,
-whether in the run's own process (:class:`LocalParts`, with or without a worker pool) or on a
+whether in the run's own process (:class:`LocalParts`) or on a
 Ray actor (:mod:`wordinfo.runs.cluster`).
 """
 
@@ -65,10 +65,10 @@ def part_table(job, rows: list, batch_size: int, run_many, tick=None):
 
 
 class LocalParts:
-    """Parts explained one after another by this process, or by its worker pool (batches of a part shared out)."""
+    """Parts explained one after another by this process."""
 
-    def __init__(self, job, batch_size: int, pool=None):
-        self.job, self.batch_size, self.pool = job, batch_size, pool
+    def __init__(self, job, batch_size: int):
+        self.job, self.batch_size = job, batch_size
 
     def part_size(self, requested: int, remaining: int) -> int:
         return requested
@@ -77,7 +77,7 @@ class LocalParts:
         solver_bar = bar if bar is None or sys.stderr.isatty() else _Quiet(bar)
 
         def run_many(batches):
-            return (self.pool or self.job).run_many(batches, solver_bar, predict=True)
+            return self.job.run_many(batches, solver_bar, predict=True)
 
         for rows in parts:
             yield rows, part_table(self.job, rows, self.batch_size, run_many, bar.update if bar is not None else None)

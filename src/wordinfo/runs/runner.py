@@ -41,8 +41,8 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
     a sentence pair's second text (found by itself for sentence1/sentence2, question1/question2,
     premise/hypothesis and text_a/text_b keys or header names). ``limit`` explains
     only the first sentences (a later run may raise it and continue). ``workers`` > 1 shares
-    the batches out to that many single-thread processes (on a CPU, one per core is fastest;
-    answers agree with one process's to rounding, so a run may be resumed with another count).
+    the parts out to that many single-thread Ray actors on this machine (on a CPU, one per core is
+    fastest; answers agree with one process's, so a run may be resumed with another count).
     ``ray``: True (a local Ray instance), 'auto' or a cluster address: whole parts explained by
     ``workers`` Ray actors (default: one per CPU of the cluster, or per GPU with ``device='cuda'``;
     :mod:`wordinfo.runs.cluster`); this process still writes every file.
@@ -50,8 +50,8 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
     ``from_layer`` A > 0: what the layers above A keep of layer A's output (the manifest's settings say so).
     """
     from .. import __version__
+    from ..cluster import check_workers
     from ..job import prepare
-    from ..workers import check_workers
 
     log = log or _stderr
     out = Path(out)
@@ -73,6 +73,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
         check_ray(ray, job)
     else:
         workers = check_workers(1 if workers is None else workers, job)
+        ray = True if workers > 1 else None        # workers on this machine: Ray actors on a local instance
     encoder = job.encoder
     count = _scan(spec, job, limit)
     total = count if limit is None else min(count, limit)
@@ -119,17 +120,13 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
 
 @contextlib.contextmanager
 def _executor(job, batch_size, workers, ray, manifest, log):
-    """Who explains the parts: Ray actors, a worker pool, or this process."""
-    if ray is not None and ray is not False:
-        from .cluster import RayParts
-        with RayParts(job, batch_size, ray, workers, manifest["model"]["fingerprint"], log) as parts:
-            yield parts
+    """Who explains the parts: Ray actors (on a cluster, or ``workers`` on this machine), or this process."""
+    if ray is None or ray is False:
+        yield LocalParts(job, batch_size)
         return
-    from ..workers import WorkerPool
-    with (WorkerPool(job, workers) if workers > 1 else contextlib.nullcontext()) as pool:
-        if pool is not None:
-            log(f"{workers} worker processes ready")
-        yield LocalParts(job, batch_size, pool)
+    from .cluster import RayParts
+    with RayParts(job, batch_size, ray, workers, manifest["model"]["fingerprint"], log) as parts:
+        yield parts
 
 
 def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size, progress, log, executor) -> int:
@@ -137,7 +134,7 @@ def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size
 
     ``executor.map(parts, bar)`` yields ``(rows, table)`` for every part, in any order (a part's
     file name says which sentences it holds, so the order on disk does not matter): this process
-    or its :class:`~wordinfo.workers.WorkerPool` (:class:`LocalParts`), or Ray actors
+    (:class:`LocalParts`), or Ray actors
     (:class:`wordinfo.runs.cluster.RayParts`). Only this process writes the run directory."""
     bar = _bar(total, already, progress)
     written = 0
