@@ -55,14 +55,14 @@ def check_workers(workers, job) -> int:
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise WordinfoError(f"workers must be a whole number >= 1, got {workers!r}")
     if workers > 1:
+        if job.recipe is None:
+            raise WordinfoError("worker processes load the model again by name: pass a model directory "
+                                "(or None for the bundled MiniLM), not a loaded model object, or use workers=1")
         try:
             ray_module()
         except WordinfoError:
             raise WordinfoError('workers > 1 run as Ray actors, and Ray is not installed: pip install '
                                 '"wordinfo[ray]", or use workers=1') from None
-        if job.recipe is None:
-            raise WordinfoError("worker processes load the model again by name: pass a model directory "
-                                "(or None for the bundled MiniLM), not a loaded model object, or use workers=1")
     return workers
 
 
