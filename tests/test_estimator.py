@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -15,6 +13,7 @@ import torch
 
 import wordinfo
 from helpers.functions import LAM, SCALE, estimate_problem, lengths_mask, phi_ignoring_word_2, raw_log_sigma
+from helpers.interpreter import fresh_python
 from wordinfo import Estimate, WordinfoError
 
 
@@ -253,6 +252,4 @@ def test_estimate_does_not_need_transformers():
     code = ("import sys, torch, wordinfo; "
             "wordinfo.estimate(lambda x: torch.tanh(x).sum(1), torch.randn(2, 3, 4)); "
             "print('transformers' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split()[-1] == "False"
+    assert fresh_python(code)[-1] == "False"

@@ -55,9 +55,7 @@ def check_workers(workers, job) -> int:
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise WordinfoError(f"workers must be a whole number >= 1, got {workers!r}")
     if workers > 1:
-        if job.recipe is None:
-            raise WordinfoError("worker processes load the model again by name: pass a model directory "
-                                "(or None for the bundled MiniLM), not a loaded model object, or use workers=1")
+        _check_recipe(job, ", or use workers=1")
         try:
             ray_module()
         except WordinfoError:
@@ -70,11 +68,17 @@ def check_ray(option, job=None) -> None:
     """Fail early, before any long work: Ray missing, a malformed option, or a job that actors cannot rebuild."""
     ray_module()
     if option is True or (isinstance(option, str) and option.strip()):
-        if job is not None and job.recipe is None:
-            raise WordinfoError("Ray actors load the model again by name: pass a model directory, a Hub id or None "
-                                "(the bundled MiniLM), not a loaded model object")
+        if job is not None:
+            _check_recipe(job)
         return
     raise WordinfoError(f"ray must be True (a local instance), 'auto' or a cluster address HOST:PORT, got {option!r}")
+
+
+def _check_recipe(job, alternative: str = "") -> None:
+    """Workers and actors rebuild the job from its recipe: a model given by name, path or Hub id only."""
+    if job.recipe is None:
+        raise WordinfoError("worker processes load the model again by name: pass a model directory, a Hub id "
+                            f"or None (the bundled MiniLM), not a loaded model object{alternative}")
 
 
 def passed_env() -> dict:

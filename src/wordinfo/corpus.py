@@ -89,7 +89,7 @@ def open_spec(path: str | Path, fmt: str = "auto", text: str | None = None, labe
     if fmt == "jsonl":
         keys = _first_json_keys(p)
         if text_col is None and pair_col is None:
-            text_col, pair_col = next(((a, b) for a, b in PAIR_KEYS if a in keys and b in keys), (None, None))
+            text_col, pair_col = _pair_columns(keys)
         if pair_col is not None and pair_col not in keys:
             raise WordinfoError(f"--pair-col {pair_col!r} is not a key of {p.name} (keys: {', '.join(sorted(keys))})")
         if text_col is None:
@@ -104,7 +104,7 @@ def open_spec(path: str | Path, fmt: str = "auto", text: str | None = None, labe
     names, sample = _tsv_sample(p, header)
     width = max((len(r) for r in sample), default=1)
     if header and text_col is None and pair_col is None:
-        text_col, pair_col = next(((a, b) for a, b in PAIR_KEYS if a in names and b in names), (None, None))
+        text_col, pair_col = _pair_columns(names)
     for name, col in (("--text-col", text_col), ("--label-col", label_col), ("--pair-col", pair_col)):
         if isinstance(col, str):
             if not header:
@@ -217,6 +217,11 @@ def _format(p: Path, fmt: str) -> str:
     if fmt not in FORMATS:
         raise WordinfoError(f"unknown --format {fmt!r}: use tsv, jsonl or txt")
     return fmt
+
+
+def _pair_columns(names) -> tuple:
+    """The first of :data:`PAIR_KEYS` whose two names are both among ``names``, else ``(None, None)``."""
+    return next(((a, b) for a, b in PAIR_KEYS if a in names and b in names), (None, None))
 
 
 def _column(value, flag: str):

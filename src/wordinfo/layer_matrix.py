@@ -49,11 +49,8 @@ class LayerMatrix:
     @classmethod
     def from_dict(cls, d: dict) -> "LayerMatrix":
         """The matrix of a :meth:`to_dict` (``explain --from-layer all --json``), recomputed from its explanations."""
-        explanations = {int(a): Explanation.from_dict(e) for a, e in d.get("explanations", {}).items()}
-        if not explanations:
-            raise WordinfoError("the layer matrix holds no explanations: write it with "
-                                "`wordinfo explain --from-layer all --json`")
-        return cls.from_explanations(explanations)
+        from .summary.sources import matrix_explanations
+        return cls.from_explanations(dict(matrix_explanations(d)))
 
     def save(self, path: str | Path) -> Path:
         import json

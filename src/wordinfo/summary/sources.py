@@ -87,7 +87,7 @@ def open_sources(sources) -> list:
                 base = p.stem
             else:
                 raise WordinfoError(f"{str(p)!r} not found: give a run directory or an explain --json file")
-        matrix = _matrix_explanations(s)
+        matrix = matrix_explanations(s)
         if matrix is not None:          # a layer matrix: one source per layer A
             out += [ExplanationSource(e, _unique(f"{base or e.model}:from{a}", seen)) for a, e in matrix]
             continue
@@ -112,7 +112,7 @@ def _is_matrix(obj) -> bool:
     return isinstance(getattr(obj, "explanations", None), dict) and hasattr(obj, "bits")
 
 
-def _matrix_explanations(obj):
+def matrix_explanations(obj):
     """``[(A, Explanation)]`` of a LayerMatrix (or of its JSON), in order of A; None for anything else."""
     from ..explanation import Explanation
     if _is_matrix(obj):
