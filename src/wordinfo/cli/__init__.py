@@ -6,7 +6,7 @@ Adding a command: write it in its own module as a function decorated with ``@com
 
 from __future__ import annotations
 
-from . import analysis, bench, evaluate, explain, run, train  # noqa: F401,E402,I001  (registration order = --help order)
+from . import analysis, bench, evaluate, explain, run, study, train  # noqa: F401,E402,I001  (registration order = --help order)
 from .app import app
 
 OPTIONAL_VALUE = {"--ray": "local"}     # options that may stand alone, and what they mean then
