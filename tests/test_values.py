@@ -14,11 +14,13 @@ from wordinfo.words import WordMap
 
 @pytest.fixture(scope="module")
 def graded():
-    """One layer, three words whose sigma grows (0.1, 0.2, 0.4) under a bound of 0.5: each value's direction known."""
+    """One layer, three words whose sigma grows (0.1, 0.2, 0.4) under a bound of 0.5, each as far from its concept's
+    words (r_{i,c}): each value's direction known."""
     sigma = np.array([[0.1, 0.2, 0.4]])
     wm = WordMap(["x", "y", "z"], ["x", "y", "z"], [0, 1, 2], [False] * 3)
     return Explanation("toy", "tokens", ["1"], ["x y z"], [wm], [sigma], 4, 0.5, [np.ones(1)], [np.ones(1, bool)], {},
-                       sigma_se=[np.full((1, 3), 0.01)])
+                       sigma_se=[np.full((1, 3), 0.01)], concept={"name": "toy", "words": ["w"]},
+                       concept_sq_distance=[np.full(3, 2.0)])
 
 
 def test_the_registry_and_the_explanation_name_the_same_values(graded):
@@ -29,7 +31,8 @@ def test_the_registry_and_the_explanation_name_the_same_values(graded):
         assert graded.token_values(v.key).shape == (1, 3), name
         assert graded.token_errors(v.key).shape == (1, 3), name
         assert graded.word_values(v.key).shape == (1, 3), name
-    assert values.CORPUS_VALUES == tuple(n for n, v in values.VALUES.items() if v.in_bits)
+    assert values.CORPUS_VALUES == tuple(n for n, v in values.VALUES.items() if v.in_bits and v.corpus)
+    assert "concept" not in values.CORPUS_VALUES          # runs hold no concept: the summary and report leave it out
 
 
 def test_each_values_direction_holds_on_the_numbers(graded):

@@ -14,6 +14,7 @@ _EXPORTS = {
     "feature_std": "wordinfo.estimator",
     "Estimate": "wordinfo.estimator",
     "explain": "wordinfo.explainer",
+    "concept_distances": "wordinfo.concepts",
     "layer_matrix": "wordinfo.layer_matrix",
     "LayerMatrix": "wordinfo.layer_matrix",
     "evaluate": "wordinfo.evaluation",

@@ -6,6 +6,7 @@ import contextlib
 from typing import Sequence
 
 from .cluster import check_workers
+from .concepts import check_input_space, concept_pieces, read_concept
 from .errors import WordinfoError
 from .explanation import Explanation
 from .job import SentenceResult, prepare
@@ -17,7 +18,8 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
             lam: float = 0.1, scale: float | None = None, calibration: str | None = None, seed: int = 0,
             solver: str = "default", batch_size: int = 1, truncate: bool = False, progress: bool = False,
             dtype: str = "auto", device: str | None = None, workers: int = 1, ray=None, from_layer: int = 0,
-            decoder_text: str | None = None, pair: str | Sequence[str] | None = None, **solver_options) -> Explanation:
+            decoder_text: str | None = None, pair: str | Sequence[str] | None = None, concept=None,
+            **solver_options) -> Explanation:
     """How much each layer keeps of each word of ``texts``.
 
     ``model`` is None (the bundled MiniLM-L6), a local directory, a Hugging Face Hub id
@@ -45,10 +47,16 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     text, for sentence pairs (paraphrase, entailment): both go through the tokenizer's two-text call with
     segment ids where the model has them, every word of both is explained, and ``exp.segments(i)`` says
     which text each word belongs to (``texts`` may also be given as ``(first, second)`` tuples).
+    ``concept``: a bundled concept list's name (``positive_adjectives``...), a file of words (one a line) or
+    a list of words; the explanation then also holds the fine-grained information r_{i,c} of each word
+    (``exp.word_values('concept')``: :mod:`wordinfo.concepts`; from the input only, ``from_layer`` 0).
     """
     texts = as_texts(texts, pair)
     if not texts:
         raise WordinfoError("no text given: pass a string or a list of strings")
+    if concept is not None:                 # a bad concept fails before the model loads
+        check_input_space(from_layer)
+        concept = read_concept(concept)
     job = prepare(model, tokenizer, layers, target, lam=lam, scale=scale, calibration=calibration, seed=seed,
                   solver=solver, truncate=truncate, dtype=dtype, device=device, from_layer=from_layer,
                   decoder_text=decoder_text, **solver_options)
@@ -56,6 +64,8 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
     check_workers(workers, job)
     for t in texts:
         job.encoder.tokenize([t], truncate=truncate)             # fail early, before any long work
+    if concept is not None:
+        concept = concept_pieces(concept, job.encoder.tokenizer).concept      # no known word: an error now
     order = sorted(range(len(texts)), key=lambda i: length(texts[i]))    # similar lengths share a batch
     batches = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
     results: dict[int, SentenceResult] = {}
@@ -71,7 +81,8 @@ def explain(texts: str | Sequence[str], model=None, tokenizer=None, layers="all"
                 bar.update(len(batch))
     if bar is not None:
         bar.close()
-    return job.explanation(texts, [results[i] for i in range(len(texts))])
+    exp = job.explanation(texts, [results[i] for i in range(len(texts))])
+    return exp if concept is None else exp.with_concept(concept, job.encoder)
 
 
 def _progress(total: int, enabled: bool):

@@ -8,17 +8,22 @@ and targets. Index it (``exp[i]``) for one sentence; ``table()`` gives the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from . import objective as obj
 from . import values
+from .errors import WordinfoError
 from .files import json_ready, write_text
 from .words import WordMap
 
 VALUES = tuple(values.BY_KEY)          # the keys of the value registry (wordinfo/values.py)
+SUMMED = tuple(v.key for v in values.VALUES.values() if v.in_bits)     # information: pieces' values add
+# what the JSON holds per layer for r_{i,c}, and the method that computes each
+CONCEPT_FIELDS = {"concept_bits": "token_values", "concept_bits_se": "token_errors",
+                  "word_concept_bits": "word_values", "word_concept_bits_se": "word_errors"}
 
 
 @dataclass
@@ -39,6 +44,10 @@ class Explanation:
     sigma_se: list[np.ndarray] = field(default_factory=list)
     # per sentence, the second text of a sentence pair (wordinfo.pairs); empty when the texts are single
     pairs: list[str] = field(default_factory=list)
+    # the concept of r_{i,c} (wordinfo.concepts: name, source, words, averaged, left_out) and, per sentence,
+    # [n_tokens] the mean squared distance from x_i to its words' vectors; empty without a concept
+    concept: dict = field(default_factory=dict)
+    concept_sq_distance: list[np.ndarray] = field(default_factory=list)
 
     # ---- access
     def __len__(self) -> int:
@@ -53,7 +62,8 @@ class Explanation:
         pick = lambda values: [values[i] for i in ids] if values else []  # noqa: E731
         return Explanation(self.model, self.target, self.layers, pick(self.texts), pick(self.word_maps),
                            pick(self.sigma), self.width, self.scale, pick(self.steps), pick(self.converged),
-                           self.settings, pick(self.sigma_se), pick(self.pairs))
+                           self.settings, pick(self.sigma_se), pick(self.pairs), self.concept,
+                           pick(self.concept_sq_distance))
 
     @property
     def from_layer(self) -> int:
@@ -88,6 +98,8 @@ class Explanation:
             return s
         if value == "log_sigma_centered":
             return np.log(s) - np.log(s).mean(-1, keepdims=True)
+        if value == "concept_bits":
+            return obj.concept_bits(s, self._concept_distance(i))
         raise AssertionError(f"values.py has {value!r} but Explanation does not compute it")
 
     def token_errors(self, value: str = "bits", i: int = 0) -> np.ndarray:
@@ -97,9 +109,12 @@ class Explanation:
         per unit of ``log sigma``, sigma by ``sigma`` times it.
         """
         value = values.value(value).key
+        r = self.token_values(value, i) if value == "concept_bits" else None     # no concept: the one-line error
         if not self.sigma_se:
             return np.full_like(self.sigma[i], np.nan)
         se = self.sigma_se[i]
+        if value == "concept_bits":
+            return obj.concept_bits_error(r, se)
         if value in ("bits", "retained_bits"):
             return obj.bits_error(se, self.width)
         if value == "sigma":
@@ -112,21 +127,22 @@ class Explanation:
         """The standard error of :meth:`word_values` ``[layers, words]``: the pieces' errors added in
         quadrature (bits), or that of their mean log scale (sigma)."""
         value, wm = values.value(value).key, self.word_maps[i]
-        se = self.token_errors(value if value in ("bits", "retained_bits") else "log_sigma_centered", i)
+        se = self.token_errors(value if value in SUMMED else "log_sigma_centered", i)
         var = wm.merge(se ** 2)
-        if value in ("bits", "retained_bits"):
+        if value in SUMMED:
             return np.sqrt(var)
         counts = wm.merge(np.ones(len(wm.tokens)))
         log_se = np.sqrt(var) / counts
         return self.word_values("sigma", i) * log_se if value == "sigma" else log_se
 
     def word_values(self, value: str = "bits", i: int = 0) -> np.ndarray:
-        """``[layers, words]``: token values summed over each word's pieces (entropies add).
+        """``[layers, words]``: token values summed over each word's pieces (entropies add, and so does
+        ``concept``'s r_{i,c}, a difference of log-probabilities).
 
         For 'sigma' and 'log_sigma_centered' a word gets the mean log-scale of its pieces.
         """
         value, wm = values.value(value).key, self.word_maps[i]    # a user's name ('kept') or a key
-        if value in ("bits", "retained_bits"):
+        if value in SUMMED:
             return wm.merge(self.token_values(value, i))
         counts = wm.merge(np.ones(len(wm.tokens)))
         mean_log = wm.merge(np.log(self.sigma[i])) / counts
@@ -158,7 +174,11 @@ class Explanation:
                                  "sigma": float(self.sigma[i][li, ti]), "bits": float(bits[li, ti]),
                                  "retained_bits": float(kept[li, ti]), "sigma_se": float(sigma_se[li, ti]),
                                  "bits_se": float(bits_se[li, ti])})
-        return pd.DataFrame(rows)
+        df = pd.DataFrame(rows)
+        if self.concept:            # the rows run sentence, layer, token: the arrays' own order
+            df["concept_bits"] = np.concatenate([self.token_values("concept", i).ravel() for i in range(len(self))])
+            df["concept_bits_se"] = np.concatenate([self.token_errors("concept", i).ravel() for i in range(len(self))])
+        return df
 
     # ---- serialisation
     def sentence_dict(self, i: int = 0) -> dict:
@@ -168,6 +188,7 @@ class Explanation:
         wbits, wkept = self.word_values("bits", i), self.word_values("retained_bits", i)
         sigma_se, bits_se, wbits_se = self.token_errors("sigma", i), self.token_errors("bits", i), \
             self.word_errors("bits", i)
+        concept = {k: getattr(self, f)("concept", i) for k, f in CONCEPT_FIELDS.items()} if self.concept else {}
         layers = []
         for li, label in enumerate(self.layers):
             layers.append({
@@ -180,15 +201,17 @@ class Explanation:
                 "log_sigma_se": json_ready(self.sigma_se[i][li]) if self.sigma_se else None,
                 "steps": int(self.steps[i][li]) if self.steps else None,
                 "converged": bool(self.converged[i][li]) if self.converged else None,
+                **{k: json_ready(v[li]) for k, v in concept.items()},       # r_{i,c}, with a concept only
             })
         pair = {"pair": self.pairs[i], "segment": list(wm.segment)} if self.pair(i) is not None else {}
+        distance = {"concept_sq_distance": json_ready(self.concept_sq_distance[i])} if self.concept else {}
         return {"text": self.texts[i], **pair, "words": wm.words, "tokens": wm.tokens, "token_word": wm.token_word,
-                "special": wm.special, "layers": layers}
+                "special": wm.special, **distance, "layers": layers}
 
     def to_dict(self) -> dict:
         """JSON-ready. One sentence: its fields at the top level; several: under 'sentences'."""
         head = {"model": self.model, "target": self.target, "from_layer": self.from_layer, "width": self.width,
-                "scale": self.scale, "settings": self.settings}
+                "scale": self.scale, "settings": self.settings, **({"concept": self.concept} if self.concept else {})}
         if len(self) == 1:
             return {**head, **self.sentence_dict(0)}
         return {**head, "sentences": [self.sentence_dict(i) for i in range(len(self))]}
@@ -216,8 +239,29 @@ class Explanation:
         se = [np.array([layer["log_sigma_se"] for layer in s["layers"]], dtype=float) for s in sentences] \
             if has_se else []
         pairs = [s.get("pair") for s in sentences] if any("pair" in s for s in sentences) else []
+        concept = d.get("concept") or {}            # absent in files saved before r_{i,c} existed
+        dist = [np.array(s["concept_sq_distance"], dtype=float) for s in sentences] if concept else []
         return cls(d["model"], d["target"], layers, [s["text"] for s in sentences], maps, sigma,
-                   int(d["width"]), float(d["scale"]), steps, conv, d.get("settings", {}), se, pairs)
+                   int(d["width"]), float(d["scale"]), steps, conv, d.get("settings", {}), se, pairs, concept, dist)
+
+    # ---- the concept of r_{i,c} (wordinfo/concepts.py)
+    def with_concept(self, concept, model=None, tokenizer=None, *, distances=None, device=None) -> "Explanation":
+        """This explanation with a concept, so that ``token_values('concept')`` gives r_{i,c} (docs/method.md,
+        "What the paper does"): also for one loaded from a file or a run (``Run.explanation``).
+
+        ``concept``: a bundled list's name, a file of words or a list of words. The distances are
+        computed with ``model`` (default: by the name it was explained with, ``self.model``; pass the
+        object and its ``tokenizer``, or an encoder, when it was explained from one), or attached as
+        given: ``distances``, per sentence ``[tokens]``, as :func:`wordinfo.concept_distances` gives."""
+        from .concepts import for_explanation
+        record, distances = for_explanation(self, concept, model, tokenizer, distances, device)
+        return replace(self, concept=record, concept_sq_distance=distances)
+
+    def _concept_distance(self, i: int) -> np.ndarray:
+        if not self.concept_sq_distance:
+            raise WordinfoError("this explanation has no concept for the value 'concept': pass concept= to "
+                                "wordinfo.explain (--concept NAME|FILE), or use exp.with_concept(words, model)")
+        return self.concept_sq_distance[i]
 
     # ---- pictures
     def plot(self, i: int = 0, value: str = "log_sigma_centered", ax=None, annotate: bool | None = None):

@@ -76,6 +76,25 @@ def bits_error(log_sigma_se, width: int):
     return width * log_sigma_se / LN2
 
 
+def concept_bits(sigma, sq_distance):
+    """Fine-grained information r_{i,c} in bits (docs/method.md, "What the paper does").
+
+    ``r_{i,c} = log p(x_i | s) - E_{x' in X_c} log p(x' | s)``: how much better the layer's
+    state pins word ``i`` down than the words of its concept ``c``. For the fitted Gaussian
+    ``p(x | s) = N(x_i, sigma_i^2 I_K)`` the normalising constants cancel and it is
+    ``E_{x'} ||x' - x_i||^2 / (2 sigma_i^2)`` nats; ``sq_distance`` is that mean squared distance
+    (:func:`wordinfo.concept_distances`), broadcast against ``sigma`` (``[tokens]`` against
+    ``[layers, tokens]``). Non-negative; it grows as ``sigma`` shrinks (a layer that keeps the word).
+    """
+    return sq_distance / (2 * sigma ** 2) / LN2
+
+
+def concept_bits_error(bits, log_sigma_se):
+    """Standard error of :func:`concept_bits` from that of ``log sigma``: r is proportional to
+    ``sigma^-2``, so ``d r / d log sigma = -2 r`` and ``se(r) = 2 r se(log sigma)`` (the distances are exact)."""
+    return 2 * bits * log_sigma_se
+
+
 def linearised_optimum(jacobian_sq_norm: torch.Tensor, n_elements: torch.Tensor, n_words: torch.Tensor,
                        lam: float, scale: float) -> torch.Tensor:
     """The optimal ``sigma`` when ``phi`` is linear (exact) or the noise is small (first order).

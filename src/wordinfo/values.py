@@ -5,7 +5,10 @@ tables, the HTML report and the plots. Adding a value means adding one row here 
 teaching :meth:`wordinfo.Explanation.token_values` to compute it.
 
 ``name`` is what a user types (``--value kept``); ``key`` is the Explanation's own name of
-the array (``exp.word_values('retained_bits')``); ``higher`` says what a larger number means.
+the array (``exp.word_values('retained_bits')``); ``higher`` says what a larger number means;
+``corpus`` whether corpus runs hold it (the summary tables and the report): ``concept`` (r_{i,c},
+docs/method.md "What the paper does") needs a concept's words, which an explanation is given with
+``concept=`` and a run is not.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class Value:
     label: str          # an axis or colour-bar label (may hold a line break)
     higher: str         # what a larger value means: 'kept' or 'forgotten'
     in_bits: bool       # an information quantity in bits (has a bits error bar, sums over words)
+    corpus: bool = True     # corpus runs hold it (summary tables, report)
 
 
 VALUES: dict[str, Value] = {v.name: v for v in (
@@ -34,12 +38,14 @@ VALUES: dict[str, Value] = {v.name: v for v in (
           "sigma\n(high = forgotten)", "forgotten", False),
     Value("centered", "log_sigma_centered", "log sigma minus the sentence's mean (higher = more forgotten)",
           "log sigma - sentence mean\n(red = forgotten)", "forgotten", False),
+    Value("concept", "concept_bits", "r_{i,c}, bits a layer keeps of a word beyond what its concept shares "
+          "(needs --concept)", "r_{i,c}, bits beyond the concept\n(high = kept)", "kept", True, corpus=False),
 )}
 
 BY_KEY: dict[str, Value] = {v.key: v for v in VALUES.values()}
 
 # the values that sum over words and aggregate over a corpus (the summary tables and the report)
-CORPUS_VALUES = tuple(name for name, v in VALUES.items() if v.in_bits)
+CORPUS_VALUES = tuple(name for name, v in VALUES.items() if v.in_bits and v.corpus)
 
 
 def value(name: str, allowed: tuple[str, ...] | None = None) -> Value:

@@ -9,10 +9,12 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..concepts import bundled_concepts
 from ..errors import WordinfoError
 from .app import command
 from .options import (
     Calibrate,
+    Concept,
     Device,
     Dtype,
     FromLayer,
@@ -30,7 +32,7 @@ from .options import (
 )
 from .table import print_matrix, print_table
 
-TABLE_VALUES = ("kept", "bits", "sigma")
+TABLE_VALUES = ("kept", "bits", "sigma", "concept")
 
 
 @command()
@@ -54,6 +56,7 @@ def explain(
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
     png: Annotated[Optional[Path], typer.Option(help="Also save a words-by-layers heatmap to this PNG.")] = None,
     value: value_option(TABLE_VALUES, "Table value") = "kept",
+    concept: Concept = None,
     truncate: Truncate = False,
     lam: Lam = 0.1,
     scale: Scale = None,
@@ -66,6 +69,9 @@ def explain(
     """Explain every layer of a model for one sentence."""
     from ..values import value as check_value
     check_value(value, TABLE_VALUES)
+    if value == "concept" and concept is None:
+        raise WordinfoError("--value concept needs --concept NAME|FILE: a bundled list ("
+                            + ", ".join(bundled_concepts()) + ") or a file of words, one a line")
     if png is not None and png.suffix.lower() != ".png":
         raise WordinfoError(f"--png needs a file name ending in .png, got {str(png)!r}")
     import wordinfo
@@ -74,8 +80,8 @@ def explain(
                   seed=seed, solver=solver, truncate=truncate, dtype=dtype, device=device,
                   progress=sys.stderr.isatty() or not json_out, **precision_option(precision))
     if start == "all":
-        if layers != "all":
-            raise WordinfoError("--from-layer all explains every pair of layers: drop --layers")
+        if layers != "all" or concept is not None:
+            raise WordinfoError("--from-layer all explains every pair of layers: drop --layers and --concept")
         matrix = wordinfo.layer_matrix(text, model, **common)
         if json_out:
             typer.echo(json.dumps(matrix.to_dict()))
@@ -85,7 +91,8 @@ def explain(
             _save_png(matrix, png)
             typer.echo(f"matrix written to {png}")
         return
-    exp = wordinfo.explain(text, model=model, layers=layers, from_layer=start, decoder_text=decoder_text, **common)
+    exp = wordinfo.explain(text, model=model, layers=layers, from_layer=start, decoder_text=decoder_text,
+                           concept=concept, **common)
     if png is not None:
         _save_png(exp, png)
     if json_out:

@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import values
+from ..concepts import bundled_concepts
 from ..solvers.registry import DEFAULT_PRECISION, SOLVERS
 
 SOLVER_HELP = {"default": "default (precise, with error bars)", "fast": "fast (interactive, rougher)",
@@ -40,6 +41,9 @@ def from_layer_option(value: str):
 Layers = Annotated[str, typer.Option(help="'all' or layer numbers such as 1,3,6.")]
 Calibrate = Annotated[Optional[Path], typer.Option(help="File of sentences (one a line) for sigma_S; "
                                                         "default: a bundled sample.")]
+Concept = Annotated[Optional[str], typer.Option(
+    help="The concept c of --value concept (r_{i,c}, the bits a layer keeps of a word beyond what its concept "
+         "shares): a bundled list (" + ", ".join(bundled_concepts()) + ") or a file of words, one a line.")]
 Truncate = Annotated[bool, typer.Option(help="Cut texts longer than the model's maximum length.")]
 Lam = Annotated[float, typer.Option(help="lambda: closeness of features vs entropy.")]
 Scale = Annotated[Optional[float], typer.Option(help="Bound on sigma (default: 10 x std of word embeddings).")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import values
+from ..concepts import describe
 
 
 def print_matrix(matrix) -> None:
@@ -39,6 +40,8 @@ def print_table(exp, value: str) -> None:
     lo, hi = float(data.min()), float(data.max())
     console = Console()
     console.print(f"[bold]{escape(exp.model)}[/]: {v.help}")
+    if v.name == "concept":
+        console.print(escape(describe(exp.concept)), style="dim")
     console.print(f"bound on sigma = {exp.scale:.3g}, lambda = {exp.settings['lam']}, K = {exp.width}; "
                   "shading runs light (low) to dark blue (high) within the sentence; ± one standard error",
                   style="dim")

@@ -202,15 +202,29 @@ def embed_texts(encoder, texts: Sequence, truncate: bool = False):
     A function rather than a method, so that any object with ``tokenize``, ``embed`` and
     ``device`` (the adapters, or a user's own encoder) can use it.
     """
+    enc, ids, mask, segments = encode_texts(encoder, texts, truncate)
+    return enc, mask, embed_ids(encoder, ids, mask, segments)
+
+
+def encode_texts(encoder, texts: Sequence, truncate: bool = False):
+    """``(encoding, ids [B, n], mask [B, n], segments [B, n] or None)`` where the model is: what
+    :func:`embed_ids` takes. Segment ids only for sentence pairs, where the model's tokenizer has them."""
     enc = encoder.tokenize(texts, truncate=truncate)
     mask = enc["attention_mask"].bool().to(encoder.device)
     ids = enc["input_ids"].to(encoder.device)
-    if not hasattr(encoder, "embed_input"):
-        return enc, mask, encoder.embed(ids)
     segments = None
-    if "token_type_ids" in enc and kind(texts) == "pair":     # segment ids, where the model's tokenizer has them
+    if hasattr(encoder, "embed_input") and "token_type_ids" in enc and kind(texts) == "pair":
         segments = enc["token_type_ids"].to(encoder.device)
-    return enc, mask, encoder.embed_input(ids, mask, segments)
+    return enc, ids, mask, segments
+
+
+def embed_ids(encoder, ids: torch.Tensor, mask: torch.Tensor, segments: torch.Tensor | None = None):
+    """``x`` of token ids ``[B, n]``: the adapter's ``embed_input`` (segment ids, ``from_layer``), or the
+    ``embed`` of a user's own encoder. The one rule for what the perturbed input of some ids is, which the
+    concept words' vectors (:mod:`wordinfo.concepts`) follow too."""
+    if not hasattr(encoder, "embed_input"):
+        return encoder.embed(ids)
+    return encoder.embed_input(ids, mask, segments)
 
 
 def math_attention(device: torch.device):

@@ -39,7 +39,7 @@ def load_pretrained(name_or_path: str | None, dtype=None):
     """``(model, tokenizer, name)`` for 'minilm', a local directory or a Hub id, the model in eval mode;
     ``dtype`` (e.g. ``torch.bfloat16``: half the memory) the weights' dtype, None for the checkpoint's float32."""
     name = name_or_path or BUNDLED
-    if name == BUNDLED:
+    if name in (BUNDLED, BUNDLED_NAME):          # the name results carry loads the model back too
         source, local, shown = bundled_model_path(), True, BUNDLED_NAME
     elif Path(name).exists():
         if not Path(name).is_dir() or not (Path(name) / "config.json").is_file():
