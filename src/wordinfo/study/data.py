@@ -165,7 +165,8 @@ class StudyData:
             runs = self.runs(name, **run_options)
             with Workspace(runs) as ws:
                 df = ws.query(WORDS_SQL)
-            df["sid"] = df["run"].astype(str) + ":" + df["sentence"].astype(str)
+            # a sentence's name is the same for every model: its task's piece ('test', 'in', 'out') and number
+            df["sid"] = df["run"].astype(str).str[len(name) + 1:] + ":" + df["sentence"].astype(str)
             df["layer"] = df["layer"].astype(int)
             df["depth"] = df["layer"] / df["layer"].max()
             self._words[name] = df

@@ -31,7 +31,7 @@ class Plan:
     models_dir: str | None = None        # where trained models live (reused when their recipe matches)
     train_subset: int | None = None      # quick: train on the first N training sentences only
     epochs: int | None = None            # quick: this many epochs for every model
-    probe_size: int = 8                  # F6: sentences explained after every epoch
+    probe_size: int = 6                  # F6: sentences explained before training and after every epoch
     reverse_sentences: int = 16          # F8: reverse-task sequences
     bad_lr_factor: float = 30.0          # F7: the too-large learning rate, times the family's default
     bad_lr_family: str = "lstm"

@@ -39,6 +39,8 @@ def run_study(out: str | Path, quick: bool = False, families=None, n: int | None
         raise WordinfoError(f"--out {str(out)!r} is a file: give a directory")
     plan = Plan.make(out, quick, families, n, None if models_dir is None else str(models_dir), workers, seed)
     ids = choose(findings)
+    if out.is_dir() and not (out / "study.json").is_file() and any(p.name != ".lock" for p in out.iterdir()):
+        raise WordinfoError(f"{out} is not empty and holds no study: choose a new --out directory")
     out.mkdir(parents=True, exist_ok=True)
     with Lock(out):
         state = _state(out, plan, command)
@@ -92,8 +94,6 @@ def _state(out: Path, plan: Plan, command: str | None) -> dict:
             raise WordinfoError(f"{out} holds a study with other settings ({', '.join(diff)}): resume it with its own "
                                 "command, or choose a new --out directory")
         return state
-    if any(p.name != ".lock" for p in out.iterdir()):
-        raise WordinfoError(f"{out} is not empty and holds no study: choose a new --out directory")
     import torch
     state = {"format": "wordinfo.study/1", "plan": plan.to_dict(), "command": command,
              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": {},

@@ -71,7 +71,8 @@ def autocorrelation(df: pd.DataFrame, min_words: int = 4) -> pd.DataFrame:
     return words_only(df).groupby(["sid", "layer"])[["word_index", "log_sigma"]].apply(one).unstack("layer")
 
 
-def forgetting_depth(df: pd.DataFrame, scale: float, criterion: str = "absolute", fraction: float = 0.5) -> pd.DataFrame:
+def forgetting_depth(df: pd.DataFrame, scale: float, criterion: str = "absolute",
+                     fraction: float = 0.5) -> pd.DataFrame:
     """One row per (sentence, word): ``depth``, the first layer / L from which the word stays forgotten
     (:data:`NEVER` if it is kept at the last layer), with its word, category and whether it is special."""
     out = []

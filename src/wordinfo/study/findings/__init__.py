@@ -14,6 +14,7 @@ _FINDINGS = {
     "F2": ("concentration", "Concentration"),
     "F3": ("function_words", "FunctionWords"),
     "F4": ("forgetting", "Forgetting"),
+    "F5": ("concepts", "FineGrained"),
     "F7": ("learning_rate", "LearningRate"),
     "F8": ("reverse", "ReverseTaskTruth"),
     "F9": ("coherency", "Coherency"),

@@ -74,10 +74,10 @@ class Invariance(Finding):
                            how=f"{name}, layer {target.layer}'s token states s. The same sentences explained with "
                                f"s and with s' = s[perm] * a (channels permuted at random and each scaled by a factor "
                                f"drawn log-uniformly in [0.1, 10]), on the same noise, {len(texts)} sentence(s); "
-                               "sigma_S from the bundled calibration sample, computed for s and for s'. In exact arithmetic the two "
-                               "objectives are equal; float rounding, amplified by the solver's discrete choices "
-                               "(sample counts, steps), is all that may differ: 'unchanged' means a mean change below "
-                               "a tenth of the solver's own error bar.")
+                               "sigma_S from the bundled calibration sample, computed for s and for s'. In exact "
+                               "arithmetic the two objectives are equal; float rounding, amplified by the solver's "
+                               "discrete choices (sample counts, steps), is all that may differ: 'unchanged' means a "
+                               "mean change below a tenth of the solver's own error bar.")
 
 
 def _texts(data, name: str, k: int) -> list[str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..finding import Finding, Measured, table, verdict_of
 from ..figures import curves
+from ..finding import Finding, Measured, table, verdict_of
 from ..intervals import difference, mean_interval
 from ..statistics import CONTENT, FUNCTION, SENTIMENT, log_sigma_gap, mean_kept
 

@@ -53,5 +53,5 @@ class LearningRate(Finding):
                                "accuracy": table(["model", "test accuracy"], [[n, acc[n]] for n in acc])},
                            figures=[str(f.relative_to(plan.root)) for f in figures],
                            how=f"The {family} family trained twice on SST-2 with the same seed, split and recipe but "
-                               f"the learning rate ({lr / plan.bad_lr_factor:g}, its default, and {lr:g}); both explain "
-                               "the same sentences; differences paired by sentence.")
+                               f"the learning rate ({lr / plan.bad_lr_factor:g}, its default, and {lr:g}); both "
+                               "explain the same sentences; differences paired by sentence.")
