@@ -131,3 +131,15 @@ def test_a_run_from_a_layer_records_it(tmp_path, tiny_bert_dir):
     with one_thread(), pytest.raises(WordinfoError, match="different run"):   # from layer 0: another run
         run_corpus(data, tmp_path / "run", model=str(tiny_bert_dir), solver="fast", progress=False,
                    log=lambda m: None)
+
+
+def test_a_record_goes_into_a_new_manifest_and_is_not_what_a_resume_compares(tmp_path, tiny_bert_dir):
+    data = write_tsv(tmp_path / "corpus.tsv", sentences(3))
+    kwargs = dict(model=str(tiny_bert_dir), solver="fast", progress=False, log=lambda m: None)
+    with one_thread():
+        run_corpus(data, tmp_path / "run", record={"epoch": 3, "probe": {"name": "x"}}, **kwargs)
+        assert store.read_manifest(tmp_path / "run")["epoch"] == 3
+        again = run_corpus(data, tmp_path / "run", record={"epoch": 4}, **kwargs)     # the same run: resumed
+        assert again.manifest["epoch"] == 3 and again.done == 3
+        with pytest.raises(WordinfoError, match="may not replace the manifest's own 'settings'"):
+            run_corpus(data, tmp_path / "other", record={"settings": {}}, **kwargs)

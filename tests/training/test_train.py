@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import torch
 
 import wordinfo
 from helpers.models import FAST
@@ -38,3 +41,42 @@ def test_tiny_reverse_model_learns_and_explains_the_right_word(tmp_path):
         kept = exp.word_values("retained_bits")[0][1:-1]           # the words, without [CLS] and [SEP]
         hits += int(kept.argmax()) + 1 == ground_truth(n, j)
     assert hits >= 4, f"the right word is kept most at only {hits} of {n} steps"
+
+
+REVERSE_TINY = dict(model={"embedding_dim": 8, "hidden": 8, "layers": 2, "dropout": 0.3},
+                    reverse={"vocab_size": 10, "train_size": 200, "val_size": 50, "test_size": 50},
+                    recipe={"epochs": 3, "batch_size": 32, "lr": 1e-2, "patience": 5})
+
+
+def test_probe_explains_every_epoch_and_leaves_the_training_as_it_was(tmp_path):
+    """The same seed gives the same weights and metrics with and without --probe (dropout draws from torch's
+    generator, so a probe that moved it would change them); one run per epoch, 0 being the untrained model."""
+    from safetensors.torch import load_file
+
+    from wordinfo.training.train import train
+    (tmp_path / "probe.txt").write_text("3 1 4 1 5\n9 2 6 5\n2 7 1 8 2 8\n1 4 1\n")
+    plain = train("reverse", "lstm", tmp_path / "plain", seed=0, progress=False, log=lambda m: None, **REVERSE_TINY)
+    lines = []
+    probed = train("reverse", "lstm", tmp_path / "probed", seed=0, progress=False, log=lines.append,
+                   probe=tmp_path / "probe.txt", probe_options={"solver": "fast"}, **REVERSE_TINY)
+    for key in ("validation", "best_epoch", "best_validation", "test", "sequence_accuracy"):
+        assert probed[key] == plain[key], key
+    a, b = load_file(str(tmp_path / "plain" / "model.safetensors")), load_file(str(tmp_path / "probed" /
+                                                                                   "model.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert len(set(plain["validation"])) > 1, "the tiny model should learn, so that the epochs differ"
+    folder = tmp_path / "probed" / "probe"
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["epoch-0", "epoch-1", "epoch-2", "epoch-3"]
+    fingerprints = set()
+    for epoch in range(4):
+        run = wordinfo.open_run(folder / f"epoch-{epoch}")
+        assert run.manifest["epoch"] == epoch and run.complete and run.done == 4
+        assert run.manifest["probe"]["identity"]["training"]["task"] == "reverse"
+        fingerprints.add(run.manifest["model"]["fingerprint"])
+    assert len(fingerprints) == 4, "each epoch's run explains that epoch's weights"
+    report = json.loads((tmp_path / "probed" / "metrics.json").read_text())
+    assert report["probe"]["epochs"] == [0, 1, 2, 3] and report["probe"]["wall_time_s"] > 0
+    assert report["probe"]["solver"] == "fast" and "wall_time_s" in report
+    assert any(line.startswith("probe: epoch 0") for line in lines)
+    assert lines.index(next(x for x in lines if x.startswith("probe: epoch 0"))) < \
+        lines.index(next(x for x in lines if x.startswith("epoch 1:")))

@@ -15,12 +15,14 @@ from .options import TableFormat, value_option
 
 @command()
 def summary(
-    runs: Annotated[list[str], typer.Argument(metavar="RUNDIR...", help="Run directories (or explain --json files).")],
+    runs: Annotated[list[str], typer.Argument(metavar="RUNDIR...", help="Run directories (or explain --json files; a "
+                                              "folder of runs, such as OUT/probe, is its runs).")],
     fmt: TableFormat = "table",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write one file per table into this folder.")]
     = None,
-    table: Annotated[Optional[list[str]], typer.Option(help="Only these tables: layers, categories, words, "
-                                                       "forgetting, forgetting_words, pos (repeat the flag).")]
+    table: Annotated[Optional[list[str]], typer.Option(help="Only these tables: layers, epochs (probe runs: "
+                                                       "mean per word by epoch and layer), categories, words, "
+                                                       "forgetting, forgetting_words, pos, matrix (repeat the flag).")]
     = None,
     value: value_option(values.CORPUS_VALUES, "Table value") = "kept",
     top: Annotated[int, typer.Option(help="Words listed per layer.")] = 10,

@@ -8,8 +8,9 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import WordinfoError
+from ..solvers.registry import SOLVERS
 from .app import command
-from .options import Quiet, Threads
+from .options import Quiet, Threads, precision_option
 
 
 @command()
@@ -38,6 +39,13 @@ def train(
     = None,
     train_size: Annotated[Optional[int], typer.Option(help="Reverse task: training sequences (default 10000).")]
     = None,
+    probe: Annotated[Optional[Path], typer.Option(help="Probe set (one sentence a line, or a TSV/JSONL): explained "
+                                                  "before training and after every epoch into OUT/probe/epoch-K "
+                                                  "(wordinfo summary OUT/probe: the per-epoch table).")] = None,
+    probe_layers: Annotated[str, typer.Option(help="Probe: 'all' or layer numbers such as 1,3.")] = "all",
+    probe_solver: Annotated[str, typer.Option(help=f"Probe: the solver ({', '.join(SOLVERS)}).")] = "default",
+    probe_precision: Annotated[Optional[float], typer.Option(help="Probe, default solver: the standard error each "
+                                                             "word's sigma is sampled to (relative).")] = None,
     threads: Threads = None,
     quiet: Quiet = False,
 ) -> None:
@@ -48,10 +56,13 @@ def train(
         raise WordinfoError("--vocab-size and --train-size apply to --task reverse only")
     recipe = {k: v for k, v in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr),
                                 ("patience", patience)) if v is not None}
+    if probe is None and (probe_layers != "all" or probe_solver != "default" or probe_precision is not None):
+        raise WordinfoError("--probe-layers, --probe-solver and --probe-precision need --probe FILE")
+    probe_options = {"layers": probe_layers, "solver": probe_solver, **precision_option(probe_precision)}
     run_train(task, arch, out or Path("runs/models") / f"{task}-{arch}", data_dir=data_dir, train_file=train_file,
               test_file=test_file, seed=seed, val_fraction=val_fraction, recipe=recipe, reverse=reverse,
               tune_embeddings=tune_embeddings, threads=threads, progress=not quiet, log=typer.echo,
-              command=command_line(ctx))
+              command=command_line(ctx), probe=probe, probe_options=probe_options if probe else None)
 
 
 def command_line(ctx: typer.Context) -> str:

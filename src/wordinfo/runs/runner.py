@@ -31,7 +31,8 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
                limit: int | None = None, batch_size: int = 1, part_size: int = 64, lam: float = 0.1,
                scale: float | None = None, calibration: str | None = None, seed: int = 0, solver: str = "default",
                truncate: bool = False, progress: bool = True, workers: int | None = None, from_layer: int = 0,
-               ray=None, device: str | None = None, log: Callable[[str], None] | None = None, **solver_options):
+               ray=None, device: str | None = None, log: Callable[[str], None] | None = None,
+               record: dict | None = None, **solver_options):
     """Explain the sentences of ``data`` into the run directory ``out``; returns the :class:`Run`.
 
     ``model`` is anything :func:`wordinfo.job.prepare` takes ('minilm' or None for
@@ -48,6 +49,8 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
     :mod:`wordinfo.runs.cluster`); this process still writes every file.
     ``solver_options`` (``precision``, ``max_samples``...) go to the solver and into the manifest.
     ``from_layer`` A > 0: what the layers above A keep of layer A's output (the manifest's settings say so).
+    ``record``: more top-level keys for a new run's manifest (a probe run's ``epoch``, :mod:`wordinfo.runs.probe`);
+    they describe the run and are not among what must agree to resume it.
     """
     from .. import __version__
     from ..cluster import check_workers
@@ -87,6 +90,10 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
         "limit": limit, "part_size": part_size, "batch_size": batch_size, "workers": workers,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }, default=str))
+    clash = sorted(set(record or {}) & set(manifest))
+    if clash:
+        raise WordinfoError(f"record= may not replace the manifest's own {clash[0]!r}: give it another name")
+    manifest.update(json.loads(json.dumps(record or {}, default=str)))
 
     out.mkdir(parents=True, exist_ok=True)
     with store.Lock(out):

@@ -37,6 +37,7 @@ from .tables import (
                      TABLE_FUNCS,
                      TABLES,
                      category_table,
+                     epoch_table,
                      forgetting_table,
                      forgetting_words_table,
                      layer_table,
@@ -51,6 +52,7 @@ from .wordlists import CATEGORIES, lexicon, pos_tagger, stop_words
 
 __all__ = [
     "CATEGORIES", "TABLES", "TABLE_FUNCS", "ExplanationSource", "RunSource", "Workspace", "category_table",
-    "forgetting_table", "forgetting_words_table", "layer_table", "lexicon", "matrix_table", "open_sources",
-    "pos_table", "pos_tagger", "quote", "render", "several_from_layers", "stop_words", "summarize", "word_table",
+    "epoch_table", "forgetting_table", "forgetting_words_table", "layer_table", "lexicon", "matrix_table",
+    "open_sources", "pos_table", "pos_tagger", "quote", "render", "several_from_layers", "stop_words", "summarize",
+    "word_table",
 ]

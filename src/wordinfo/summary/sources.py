@@ -5,12 +5,15 @@ unique ``name`` (the run's name, the JSON file's stem or the model, ``#2`` for r
 its ``manifest``, ``register(con, view)`` (the source as a DuckDB view, tagged with its
 name in the ``run`` column) and ``explanation(ids)`` (the Explanation of some sentences).
 A layer matrix (:class:`~wordinfo.layer_matrix.LayerMatrix`, or its ``explain --from-layer all
---json`` file) is one source per layer A it was explained from.
+--json`` file) is one source per layer A it was explained from. A folder that is not a run but
+holds runs (``OUT/probe``, the probe runs of a training) is those runs, in natural order
+(epoch-2 before epoch-10).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ..errors import WordinfoError
@@ -67,7 +70,7 @@ def open_sources(sources) -> list:
     from ..runs.result import Run
     if isinstance(sources, (str, Path, Run, Explanation)) or _is_matrix(sources):
         sources = [sources]
-    sources = list(sources)
+    sources = [r for s in sources for r in _runs_in(s)]
     if not sources:
         raise WordinfoError("no run given: name at least one run directory or explain --json file")
     out, seen = [], {}
@@ -100,6 +103,17 @@ def open_sources(sources) -> list:
         name = _unique(base, seen)
         out.append(RunSource(s, name) if isinstance(s, Run) else ExplanationSource(s, name))
     return out
+
+
+def _runs_in(source) -> list:
+    """A folder without a manifest whose subfolders are runs: those subfolders, in natural order; else ``[source]``."""
+    if not isinstance(source, (str, Path)):
+        return [source]
+    p = Path(source)
+    if not p.is_dir() or (p / "manifest.json").exists():
+        return [source]
+    runs = [c for c in p.iterdir() if c.is_dir() and (c / "manifest.json").is_file()]
+    return sorted(runs, key=lambda c: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", c.name)]) or [source]
 
 
 def _unique(base: str, seen: dict) -> str:

@@ -4,17 +4,19 @@
 tables named in :data:`TABLES`; several runs come side by side (one column per run in
 ``layers``, a ``run`` column in the others). Each ``*_table(ws, value=..., top=...,
 min_count=...)`` builds one of them from an open Workspace (the report uses
-:func:`layer_table`).
+:func:`layer_table`). ``epochs`` (:func:`epoch_table`, information over training) is shown
+only when some run carries an epoch (probe runs).
 """
 
 from __future__ import annotations
 
 from .. import values
 from ..errors import WordinfoError
+from .sql import quote
 from .views import Workspace
 from .wordlists import CATEGORIES
 
-TABLES = ("layers", "categories", "words", "forgetting", "forgetting_words", "pos", "matrix")
+TABLES = ("layers", "epochs", "categories", "words", "forgetting", "forgetting_words", "pos", "matrix")
 
 
 def summarize(sources, value: str = "kept", top: int = 10, min_count: int = 5, fraction: float = 0.5,
@@ -30,6 +32,8 @@ def summarize(sources, value: str = "kept", top: int = 10, min_count: int = 5, f
         for name in wanted:
             if name == "pos" and ws.tagger is None:
                 continue
+            if name == "epochs" and tables is None and not _epochs(ws):
+                continue                # no probe runs among the sources
             table = TABLE_FUNCS[name](ws, value=value, top=top, min_count=min_count)
             if name == "matrix" and tables is None and not several_from_layers(table):
                 continue                # one input layer per model: the layers table says it all
@@ -159,12 +163,61 @@ def matrix_table(ws, **_):
     return out.astype({"from_layer": int, "layer": int, "words": int})
 
 
+def epoch_table(source, value="kept", **_):
+    """Information over training: per series (one training's probe runs, ``wordinfo train --probe`` or
+    ``InformationCallback``), epoch and layer, the mean ``value`` per word (special tokens left out), its
+    standard error over the words (``sd / sqrt(n)``), the part of that the solver's error bars make
+    (``solver_se``, ``sqrt(sum se^2) / n``; NaN where none are known) and the word count; sorted by series
+    (as given), epoch number (epoch-10 after epoch-9) and layer. ``source``: an open Workspace, or what one
+    opens (run directories, a folder of them). Runs without an epoch are left out; none with one is an error."""
+    if not isinstance(source, Workspace):
+        with Workspace(source) as ws:
+            return epoch_table(ws, value=value)
+    value = values.value(value, values.CORPUS_VALUES).name
+    epochs = _epochs(source)
+    if not epochs:
+        raise WordinfoError("none of these runs has an epoch: give the probe runs of `wordinfo train --probe` or "
+                            "of wordinfo.integrations.InformationCallback (OUT/probe/epoch-*)")
+    seen = {}
+    for run, key in epochs.items():
+        if key in seen:
+            raise WordinfoError(f"{seen[key]} and {run} are both epoch {key[1]} of {key[0]}: give each epoch once, "
+                                "and each training its own name (wordinfo train --out DIR, InformationCallback(name=))")
+        seen[key] = run
+    listed = ", ".join(quote(r) for r in epochs)
+    df = source.query(f"""
+        SELECT run, layer, avg({value}) AS v, stddev_samp({value}) AS sd, count(*) AS words,
+               sum(bits_se * bits_se) FILTER (WHERE isfinite(bits_se)) AS var,
+               count(*) FILTER (WHERE isfinite(bits_se)) AS with_se
+        FROM words WHERE NOT special AND layer IS NOT NULL AND run IN ({listed}) GROUP BY run, layer""")
+    order = {name: i for i, name in enumerate(dict.fromkeys(series for series, _ in epochs.values()))}
+    df["series"] = df["run"].map(lambda r: epochs[r][0])
+    df["epoch"] = df["run"].map(lambda r: epochs[r][1])
+    df[f"{value}_se"] = df["sd"] / df["words"] ** 0.5
+    df["solver_se"] = (df["var"] ** 0.5 / df["words"]).where(df["with_se"] > 0)
+    df = df.rename(columns={"v": value}).assign(_s=df["series"].map(order))
+    df = df.sort_values(["_s", "epoch", "layer"], kind="stable")
+    out = df[["series", "epoch", "layer", value, f"{value}_se", "solver_se", "words"]]
+    return out.astype({"epoch": int, "layer": int, "words": int}).reset_index(drop=True)
+
+
+def _epochs(ws) -> dict:
+    """``{run name: (series, epoch)}`` of the sources whose manifest has an epoch (probe runs)."""
+    out = {}
+    for src in ws.sources:
+        epoch = src.manifest.get("epoch")
+        if isinstance(epoch, int) and not isinstance(epoch, bool):
+            probe = src.manifest.get("probe") if isinstance(src.manifest.get("probe"), dict) else {}
+            out[src.name] = (str(probe.get("name") or src.manifest["model"]["name"]), epoch)
+    return out
+
+
 def several_from_layers(matrix) -> bool:
     """Whether a :func:`matrix_table` has some model explained from more than one input layer."""
     return not matrix.empty and bool((matrix.groupby("model")["from_layer"].nunique() > 1).any())
 
 
-TABLE_FUNCS = {"layers": layer_table, "categories": category_table, "words": word_table,
+TABLE_FUNCS = {"layers": layer_table, "epochs": epoch_table, "categories": category_table, "words": word_table,
                "forgetting": forgetting_table, "forgetting_words": forgetting_words_table, "pos": pos_table,
                "matrix": matrix_table}
 

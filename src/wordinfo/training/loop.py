@@ -2,7 +2,9 @@
 
 Each epoch ends with an evaluation on the validation split; the weights of the best
 epoch are kept (in memory) and restored at the end, and training stops after
-``patience`` epochs without improvement.
+``patience`` epochs without improvement. ``on_epoch_end(epoch, model)``, a hook for
+what watches the training (``wordinfo train --probe``), is called with 0 before the
+first epoch and with K after epoch K's validation.
 """
 
 from __future__ import annotations
@@ -69,9 +71,12 @@ def length_batches(lengths: Sequence[int], batch_size: int, rng: random.Random |
 
 def fit(model: torch.nn.Module, loss_fn: Callable, evaluate: Callable[[], float], lengths: Sequence[int],
         recipe: Recipe, seed: int = 0, progress: bool = True, log: Callable[[str], None] = print,
-        metric: str = "score") -> dict:
+        metric: str = "score", on_epoch_end: Callable[[int, torch.nn.Module], object] | None = None) -> dict:
     """Train ``model`` with ``loss_fn(batch_indices) -> loss``; keep the epoch with the best ``evaluate()``.
 
+    ``on_epoch_end(epoch, model)``: called with 0 before training and with K after epoch K's validation (the
+    model in eval mode with epoch K's weights, not the best kept so far); it must leave the model, its weights
+    and the random generators as it found them (:func:`wordinfo.runs.probe.undisturbed`).
     Returns the history: validation score per epoch, the best epoch and its score.
     """
     from tqdm.auto import tqdm
@@ -90,6 +95,8 @@ def fit(model: torch.nn.Module, loss_fn: Callable, evaluate: Callable[[], float]
 
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
     best, best_epoch, best_state, waited, history = -math.inf, 0, None, 0, []
+    if on_epoch_end is not None:
+        on_epoch_end(0, model)
     for epoch in range(1, recipe.epochs + 1):
         model.train()
         bar = tqdm(length_batches(lengths, recipe.batch_size, rng), desc=f"epoch {epoch}/{recipe.epochs}",
@@ -119,9 +126,11 @@ def fit(model: torch.nn.Module, loss_fn: Callable, evaluate: Callable[[], float]
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
             waited += 1
-            if waited >= recipe.patience:
-                log(f"early stop: no better validation {metric} for {recipe.patience} epochs")
-                break
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, model)
+        if not improved and waited >= recipe.patience:
+            log(f"early stop: no better validation {metric} for {recipe.patience} epochs")
+            break
     model.load_state_dict(best_state)
     model.eval()
     return {"validation": history, "best_epoch": best_epoch, "best_validation": best, "epochs_run": len(history)}

@@ -13,7 +13,9 @@ The reverse task's words have no meaning to borrow; its embeddings are learned.
 
 Every run carves a validation split off the training file with a fixed seed, stops
 early on it, reports the metric on the test file (CoLA: its dev file) and saves
-``metrics.json`` beside the weights.
+``metrics.json`` beside the weights. ``probe=FILE`` also explains a fixed probe set with
+the model before training and after every epoch, into ``OUT/probe/epoch-K``
+(:mod:`wordinfo.runs.probe`; its time is reported apart from the training's).
 """
 
 from __future__ import annotations
@@ -67,11 +69,14 @@ def default_recipe(task: str, arch: str) -> Recipe:
 def train(task: str, arch: str, out: str | Path, *, data_dir=None, train_file=None, test_file=None, seed: int = 0,
           val_fraction: float = 0.1, recipe: dict | None = None, model: dict | None = None,
           reverse: dict | None = None, tune_embeddings: bool = False, threads: int | None = None,
-          progress: bool = True, log: Callable[[str], None] = print, command: str | None = None) -> dict:
+          progress: bool = True, log: Callable[[str], None] = print, command: str | None = None, probe=None,
+          probe_options: dict | None = None) -> dict:
     """Train one model, save it to ``out`` and return its report (also written to ``out/metrics.json``).
 
     ``recipe`` overrides training hyper-parameters (epochs, batch_size, lr, patience...),
     ``model`` the model's, ``reverse`` the reverse task's (vocab_size, lengths, sizes).
+    ``probe``: a file of sentences (or a list) explained before training and after each epoch into
+    ``out/probe/epoch-K``, with ``probe_options`` (``layers``, ``solver``, ``precision``, any explain option).
     """
     if task not in ARCHS:
         raise WordinfoError(f"unknown task {task!r}: use {', '.join(ARCHS)}")
@@ -91,48 +96,47 @@ def train(task: str, arch: str, out: str | Path, *, data_dir=None, train_file=No
         if threads < 1:
             raise WordinfoError(f"--threads must be >= 1, got {threads}")
         torch.set_num_threads(threads)
+    prober = None
+    if probe is not None:                  # checked before anything is read or trained
+        from ..runs.probe import Probe
+        training = {"task": task, "arch": arch, "seed": seed, "recipe": rec.to_dict(), "model": model or {},
+                    "reverse": reverse or {}, "data": [data_dir, train_file, test_file], "val_fraction": val_fraction,
+                    "tune_embeddings": tune_embeddings}
+        prober = Probe(probe, out / "probe", name=out.resolve().name or f"{task}-{arch}", training=training, log=log,
+                       progress=progress, **(probe_options or {}))
     torch.manual_seed(seed)
     started, cpu_started = time.time(), time.process_time()
     if task == "reverse":
         report = _train_reverse(arch, out, rec, seed, model or {}, {**REVERSE_DEFAULTS, **(reverse or {})},
-                                progress, log)
+                                progress, log, prober)
     else:
         report = _train_classifier(task, arch, out, rec, seed, model or {}, data_dir, train_file, test_file,
-                                   val_fraction, tune_embeddings, progress, log)
+                                   val_fraction, tune_embeddings, progress, log, prober)
     machine = {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
                "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
                "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY")}
-    report.update(task=task, arch=arch, seed=seed, recipe=rec.to_dict(), wall_time_s=round(time.time() - started, 1),
-                  cpu_time_s=round(time.process_time() - cpu_started, 1), command=command, machine=machine)
+    probed = prober.report() if prober else {"wall_time_s": 0.0, "cpu_time_s": 0.0}
+    report.update(task=task, arch=arch, seed=seed, recipe=rec.to_dict(),     # the training's time, probing apart
+                  wall_time_s=round(time.time() - started - probed["wall_time_s"], 1),
+                  cpu_time_s=round(time.process_time() - cpu_started - probed["cpu_time_s"], 1), command=command,
+                  machine=machine, **({"probe": probed} if prober else {}))
     write_json(out / "metrics.json", report, sort_keys=False)
     log(f"{report['test_name']} {report['metric']}: {report['test']:.4f} "
         f"(validation {report['best_validation']:.4f}, epoch {report['best_epoch']}); "
-        f"{report['wall_time_s']:.0f} s ({report['cpu_time_s']:.0f} s of CPU); saved to {out}")
+        f"{report['wall_time_s']:.0f} s ({report['cpu_time_s']:.0f} s of CPU); saved to {out}"
+        + (f"; probe runs of epochs {min(probed['epochs'])}-{max(probed['epochs'])} in {probed['dir']} "
+           f"({probed['wall_time_s']:.0f} s; the saved weights are epoch {report['best_epoch']}'s)"
+           if prober and probed["epochs"] else ""))
     return report
 
 
 # ---------------------------------------------------------------- SST-2, CoLA
 
-def minilm_tokenizer():
-    from transformers import AutoTokenizer
-
-    from ..models.hub import bundled_model_path
-    return AutoTokenizer.from_pretrained(bundled_model_path())
-
-
-def minilm_word_embeddings() -> torch.Tensor:
-    """MiniLM-L6's WordPiece embedding matrix ``[30522, 384]``, read from its safetensors file."""
-    from safetensors import safe_open
-
-    from ..models.hub import bundled_model_path
-    with safe_open(str(Path(bundled_model_path()) / "model.safetensors"), "pt") as f:
-        return f.get_tensor("embeddings.word_embeddings.weight")
-
-
 def _train_classifier(task, arch, out, rec, seed, model_options, data_dir, train_file, test_file, val_fraction,
-                      tune_embeddings, progress, log):
+                      tune_embeddings, progress, log, prober=None):
     from ..corpus import read_labelled
     from .data import TASKS, split_validation, task_files
+    from .minilm import minilm_classifier, minilm_tokenizer, minilm_word_embeddings
 
     spec = TASKS[task]
     train_path, test_path = task_files(task, data_dir, train_file, test_file)
@@ -145,7 +149,7 @@ def _train_classifier(task, arch, out, rec, seed, model_options, data_dir, train
     tr_ids, va_ids, te_ids = encode(tr_x), encode(va_x), encode(te_x)
     pad = tokenizer.pad_token_id
     if arch == "bert":
-        net = _bert(spec)
+        net = minilm_classifier(spec.labels)
         logits_of = lambda ids, mask: net(input_ids=ids, attention_mask=mask).logits
         description = "MiniLM-L6 (bundled all-MiniLM-L6-v2), fine-tuned with a classification head"
     else:
@@ -174,7 +178,7 @@ def _train_classifier(task, arch, out, rec, seed, model_options, data_dir, train
     score = METRICS[spec.metric]
     predict = lambda ids: _predict(logits_of, ids, pad, rec.batch_size * 2)
     history = fit(net, loss_fn, lambda: score(predict(va_ids), va_y), [len(i) for i in tr_ids], rec, seed, progress,
-                  log, metric=spec.metric)
+                  log, metric=spec.metric, on_epoch_end=_probe_hook(prober, net, tokenizer))
     test = score(predict(te_ids), te_y)
     if arch == "bert":
         out.mkdir(parents=True, exist_ok=True)
@@ -188,18 +192,6 @@ def _train_classifier(task, arch, out, rec, seed, model_options, data_dir, train
             "class_weights": [round(float(w), 4) for w in weights],
             "data": {"train": str(train_path), "test": str(test_path), "n_train": len(tr_x), "n_validation": len(va_x),
                      "n_test": len(te_x), "val_fraction": val_fraction}, **history}
-
-
-def _bert(spec):
-    from transformers import AutoModelForSequenceClassification
-    from transformers.utils import logging as hf_logging
-
-    from ..models.hub import bundled_model_path
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    return AutoModelForSequenceClassification.from_pretrained(
-        bundled_model_path(), num_labels=len(spec.labels), id2label=dict(enumerate(spec.labels)),
-        label2id={label: i for i, label in enumerate(spec.labels)})
 
 
 def _pad(seqs: list[list[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -223,6 +215,14 @@ def _predict(logits_of, ids: list[list[int]], pad: int, batch_size: int) -> list
     return pred
 
 
+def _probe_hook(prober, net, tokenizer, calibration=None):
+    """``fit``'s ``on_epoch_end``: the probe set explained at each epoch, once its sentences fit the model."""
+    if prober is None:
+        return None
+    prober.begin(net, tokenizer, calibration)
+    return prober.explain
+
+
 def _build(build, family, arch, config):
     try:
         return build(family, arch, config)
@@ -232,7 +232,7 @@ def _build(build, family, arch, config):
 
 # ---------------------------------------------------------------- the reverse task
 
-def _train_reverse(arch, out, rec, seed, model_options, task_options, progress, log):
+def _train_reverse(arch, out, rec, seed, model_options, task_options, progress, log, prober=None):
     from ..models.checkpoint import build, save
     from .reverse import ReverseTask, build_tokenizer
 
@@ -287,7 +287,7 @@ def _train_reverse(arch, out, rec, seed, model_options, task_options, progress, 
         return (right / total, seq_right / len(ids_list)) if whole else right / total
 
     history = fit(net, loss_fn, lambda: token_accuracy(va_ids), [len(i) for i in tr_ids], rec, seed, progress, log,
-                  metric="token accuracy")
+                  metric="token accuracy", on_epoch_end=_probe_hook(prober, net, tokenizer, calibration))
     test, sequences = token_accuracy(te_ids, whole=True)
     save(out, net, tokenizer, "reverse", calibration=calibration)
     return {"metric": "token_accuracy", "test": test, "sequence_accuracy": sequences, "test_name": "test",
