@@ -161,15 +161,8 @@ class StudyData:
         """One row per (sentence, layer, word) of model ``name``'s runs: kept bits, mean log sigma, category,
         position; ``sid`` names a sentence across runs, ``depth`` is layer / number of layers."""
         if name not in self._words:
-            from ..summary import Workspace
-            runs = self.runs(name, **run_options)
-            with Workspace(runs) as ws:
-                df = ws.query(WORDS_SQL)
             # a sentence's name is the same for every model: its task's piece ('test', 'in', 'out') and number
-            df["sid"] = df["run"].astype(str).str[len(name) + 1:] + ":" + df["sentence"].astype(str)
-            df["layer"] = df["layer"].astype(int)
-            df["depth"] = df["layer"] / df["layer"].max()
-            self._words[name] = df
+            self._words[name] = words_of(self.runs(name, **run_options), prefix=len(name) + 1)
         return self._words[name]
 
     def explanation(self, name: str, sentence: int = 0):
@@ -185,6 +178,18 @@ class StudyData:
         if not path.is_file():
             write_text(path, "\n".join(texts[self.plan.n:self.plan.n + self.plan.probe_size]) + "\n")
         return path
+
+
+def words_of(runs: list[Path], prefix: int = 0) -> "pd.DataFrame":  # noqa: F821
+    """The words table of some run directories (see :meth:`StudyData.words`); ``sid`` is the run's name from
+    character ``prefix`` on, and the sentence number."""
+    from ..summary import Workspace
+    with Workspace(runs) as ws:
+        df = ws.query(WORDS_SQL)
+    df["sid"] = df["run"].astype(str).str[prefix:] + ":" + df["sentence"].astype(str)
+    df["layer"] = df["layer"].astype(int)
+    df["depth"] = df["layer"] / df["layer"].max()
+    return df
 
 
 def _complete(run_dir: Path, limit: int) -> bool:

@@ -15,6 +15,7 @@ _FINDINGS = {
     "F3": ("function_words", "FunctionWords"),
     "F4": ("forgetting", "Forgetting"),
     "F5": ("concepts", "FineGrained"),
+    "F6": ("training", "OverTraining"),
     "F7": ("learning_rate", "LearningRate"),
     "F8": ("reverse", "ReverseTaskTruth"),
     "F9": ("coherency", "Coherency"),
