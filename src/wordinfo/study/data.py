@@ -60,6 +60,10 @@ class StudyData:
     def classifiers(self) -> list[str]:
         return [f"{task}-{fam}" for task in EVAL_FILES for fam in self.plan.families]
 
+    def of_task(self, task: str) -> list[str]:
+        """The classifiers of one task ('sst2-bert', ...), in the families' order."""
+        return [n for n in self.classifiers if n.startswith(task + "-")]
+
     @staticmethod
     def split(name: str) -> tuple[str, str]:
         task, arch = name.split("-", 1)
@@ -165,10 +169,21 @@ class StudyData:
             self._words[name] = words_of(self.runs(name, **run_options), prefix=len(name) + 1)
         return self._words[name]
 
-    def explanation(self, name: str, sentence: int = 0):
-        """The Explanation of one sentence of model ``name``'s first run (its tokens, sigma, error bars)."""
+    def first_sentences(self, name: str, k: int = 1):
+        """The Explanation of the first ``k`` sentences of model ``name``'s first run (tokens, sigma, error bars)."""
         from ..runs import open_run
-        return open_run(self.runs(name)[0]).explanation([sentence])
+        run = open_run(self.runs(name)[0])
+        return run.explanation(run.sentence_ids(k))
+
+    @property
+    def reference(self) -> str:
+        """The model of the findings about one model: SST-2's BERT (the paper's), else the first classifier."""
+        return "sst2-bert" if "sst2-bert" in self.classifiers else self.classifiers[0]
+
+    def encoder(self, name: str):
+        """Model ``name`` as wordinfo's encoder (word vectors in, targets out)."""
+        from ..models.resolve import resolve
+        return resolve(str(self.model(name)))
 
     @cached_property
     def probe_file(self) -> Path:

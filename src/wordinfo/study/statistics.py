@@ -8,7 +8,7 @@ left out unless a function says otherwise.
 - :func:`mean_kept`: bits kept per word, the sentence's mean.
 - :func:`log_sigma_gap`: mean log sigma of one set of words minus another's, within a sentence
   (positive: the first set is forgotten more). Within-sentence differences of log sigma are free
-  of what a sentence shares (its length, its overall level), the per-sentence view METHOD.md advises.
+  of what a sentence shares (its length, its overall level), the per-sentence view docs/method.md advises.
 - :func:`concentration`: 1 - the entropy of the sentence's normalised kept-bits distribution over
   its words divided by log(words): 0 when every word keeps the same, 1 when one word keeps all.
 - :func:`autocorrelation`: the lag-1 autocorrelation of log sigma along the word order: high when

@@ -37,7 +37,7 @@ class Accuracy(Finding):
         measured, checks, rows, groups = [], [], [], {}
         for task, main, metric, label in (("sst2", "test", accuracy, "accuracy"),
                                           ("cola", "GLUE dev (both)", matthews, "MCC")):
-            names = [n for n in data.classifiers if n.startswith(task + "-")]
+            names = data.of_task(task)
             by_model = {n: scores(data, n, task) for n in names}
             for n in names:
                 for half, (pred, gold) in by_model[n].items():

@@ -7,8 +7,6 @@ import torch
 
 from ...baselines.sentence import SentenceFactory
 from ...evaluation.coherency import adjacent_layers
-from ...models.resolve import resolve
-from ...runs import open_run
 from ..figures import two_scales
 from ..finding import Finding, Measured, table, verdict_of
 from ..intervals import difference, mean_interval
@@ -44,10 +42,9 @@ class Coherency(Finding):
 
     def measure(self, data):
         plan, b = data.plan, data.plan.bootstrap
-        name = next((n for n in data.classifiers if n.endswith("-bert")), data.classifiers[0])
-        run = open_run(data.runs(name)[0])
-        exp = run.explanation(run.sentence_ids(2 if plan.quick else 8))
-        encoder = resolve(str(data.model(name)))
+        name = data.reference
+        exp = data.first_sentences(name, 2 if plan.quick else 8)
+        encoder = data.encoder(name)
         targets = encoder.targets("all", "tokens")
         make = SentenceFactory(encoder)
         spread = {"bits": [], "gradient": []}

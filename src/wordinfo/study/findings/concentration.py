@@ -24,7 +24,7 @@ class Concentration(Finding):
         measured, checks, rows = [], [], []
         curve_sets: dict = {}
         for task in ("sst2", "cola"):
-            names = [n for n in data.classifiers if n.startswith(task + "-")]
+            names = data.of_task(task)
             conc = {n: concentration(data.words(n)) for n in names}
             auto = {n: autocorrelation(data.words(n)) for n in names}
             for n in names:

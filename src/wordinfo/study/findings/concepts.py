@@ -38,7 +38,7 @@ class FineGrained(Finding):
 
     def measure(self, data):
         b = data.plan.bootstrap
-        names = [n for n in data.classifiers if n.startswith("sst2-")]
+        names = data.of_task("sst2")
         measured, checks, rows, sets = [], [], [], {}
         pooled: dict = {n: {} for n in names}
         groups = {}

@@ -27,7 +27,7 @@ class Forgetting(Finding):
         for name in data.classifiers:
             task, family = name.split("-", 1)
             words = data.words(name)
-            scale = float(data.explanation(name).scale)
+            scale = float(data.first_sentences(name).scale)
             for criterion in ("absolute", "relative"):
                 d = forgetting_depth(words, scale, criterion)
                 sep = d[d["word"].isin(SEP)].groupby("sid")["depth"].mean()

@@ -18,7 +18,7 @@ class FunctionWords(Finding):
         b = data.plan.bootstrap
         measured, checks, rows, groups = [], [], [], {}
         for task in ("sst2", "cola"):
-            names = [n for n in data.classifiers if n.startswith(task + "-")]
+            names = data.of_task(task)
             gaps = {n: log_sigma_gap(data.words(n), FUNCTION, CONTENT) for n in names}
             for n in names:
                 w = words_only(data.words(n))

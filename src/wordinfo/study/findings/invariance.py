@@ -10,7 +10,6 @@ import torch
 from ...baselines.sentence import SentenceFactory
 from ...calibration import read_sentences
 from ...estimator import estimate, feature_std
-from ...models.resolve import resolve
 from ..finding import Finding, Measured, table, verdict_of
 from ..intervals import difference, mean_interval
 
@@ -23,9 +22,9 @@ class Invariance(Finding):
 
     def measure(self, data):
         plan, b = data.plan, data.plan.bootstrap
-        name = next((n for n in data.classifiers if n.endswith("-bert")), data.classifiers[0])
-        encoder = resolve(str(data.model(name)))
-        exp = data.explanation(name)
+        name = data.reference
+        encoder = data.encoder(name)
+        exp = data.first_sentences(name, 1 if plan.quick else 3)
         layer_targets = encoder.targets("all", "tokens")
         target = layer_targets[len(layer_targets) // 2 - 1] if len(layer_targets) > 1 else layer_targets[0]
         make = SentenceFactory(encoder)
@@ -42,7 +41,7 @@ class Invariance(Finding):
             return phi(x, m)[..., perm] * factor
 
         calib = [make(s).x for s in read_sentences(None)]
-        texts = [t for t in _texts(data, name, 1 if plan.quick else 3)]
+        texts = exp.texts
         deltas = {"calibrated": [], "scalar": []}
         ses = []
         with encoder.frozen():
@@ -79,8 +78,3 @@ class Invariance(Finding):
                                "discrete choices (sample counts, steps), is all that may differ: 'unchanged' means a "
                                "mean change below a tenth of the solver's own error bar.")
 
-
-def _texts(data, name: str, k: int) -> list[str]:
-    from ...runs import open_run
-    run = open_run(data.runs(name)[0])
-    return run.explanation(run.sentence_ids(k)).texts
