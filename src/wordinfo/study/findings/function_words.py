@@ -22,13 +22,11 @@ class FunctionWords(Finding):
             gaps = {n: log_sigma_gap(data.words(n), FUNCTION, CONTENT) for n in names}
             for n in names:
                 w = words_only(data.words(n))
-                top = w["layer"].max()
-                last = w[w["layer"] == top]
-                cells = [mean_interval(per_layer(last[last["category"].isin(c)], "kept")[top], b)
-                         for c in (FUNCTION, CONTENT, SENTIMENT)]
-                gap = mean_interval(gaps[n][gaps[n].columns.max()], b)
-                rows.append([n, int(top), *cells, gap])
-                groups.setdefault(task, {})[n.split("-", 1)[1]] = gap
+                kept = {c: per_layer(w[w["category"].isin(c)], "kept") for c in (FUNCTION, CONTENT, SENTIMENT)}
+                for layer in gaps[n].columns:
+                    rows.append([n, int(layer), *(mean_interval(k[layer], b) if layer in k else None
+                                                  for k in kept.values()), mean_interval(gaps[n][layer], b)])
+                groups.setdefault(task, {})[n.split("-", 1)[1]] = mean_interval(gaps[n][gaps[n].columns.max()], b)
             bert = f"{task}-bert"
             if bert not in gaps:
                 continue
@@ -48,7 +46,7 @@ class FunctionWords(Finding):
         if not checks:
             why = "needs the bert family and at least one other"
         return self.result(measured, verdict_of(checks), why,
-                           tables={"bits kept per word by category, last layer": table(
+                           tables={"bits kept per word by category, per layer": table(
                                ["model", "layer", "function (stop) words", "content words", "sentiment words",
                                 "log sigma gap, function - content"], rows)},
                            figures=[str(f.relative_to(data.plan.root)) for f in figures],
