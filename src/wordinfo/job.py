@@ -51,7 +51,7 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
     ``from_layer`` A > 0 makes ``x`` layer A's output: the targets are layers above A, and the bound
     defaults to ten times the std of layer A's states over the calibration sample. ``decoder_text``: the
     target text an encoder-decoder's decoder reads for ``decoder:J`` targets."""
-    from .calibration import feature_stds, read_sentences, state_scale
+    from .calibration import feature_stds, read_sentences, sample_hash, state_scale
     from .models.resolve import is_encoder, resolve
 
     check_solver(solver, solver_options)
@@ -79,8 +79,9 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
         with encoder.frozen():
             scale = state_scale(encoder, read_sentences(None if use_fallback else calibration))
     scale = check_positive("scale", encoder.default_scale() if scale is None else scale)
+    sample = None if use_fallback else read_sentences(calibration)
     with encoder.frozen():
-        stds = None if use_fallback else feature_stds(encoder, targets, read_sentences(calibration))
+        stds = None if use_fallback else feature_stds(encoder, targets, sample)
     stds = None if stds is None else [s.to(where) for s in stds]
     settings = describe(lam=lam, scale=scale, seed=seed, solver=solver, options=solver_options, defaults=True,
                         input=getattr(encoder, "input_name", "embedding block output"),
@@ -92,7 +93,9 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
                            if getattr(encoder, "weights_dtype", torch.float32) != torch.float32 else {}),
                         **({"from_layer": from_layer} if from_layer else {}),   # absent for 0: runs made before compare
                         **({"decoder_text": decoder_text} if decoder_text is not None else {}))
-    return Job(encoder, targets, stds, truncate, solver_options, settings, noisy_dtype, recipe)
+    sampled = None if sample is None else {"file": calibration or "bundled", "sentences": len(sample),
+                                            "hash": f"blake2b:{sample_hash(sample)}"}
+    return Job(encoder, targets, stds, truncate, solver_options, settings, noisy_dtype, recipe, sampled)
 
 
 def rebuild(recipe: dict, feature_stds, settings: dict, threads: int | None = None) -> "Job":
@@ -117,6 +120,7 @@ class Job:
     settings: dict                      # what the answers depend on (wordinfo.settings.describe)
     compute_dtype: object = None        # dtype of the noisy passes (None: float32)
     recipe: dict | None = None          # prepare()'s arguments, for worker processes; None for a model object
+    calibration: dict | None = None     # the sample sigma_S came from: file, sentences, hash (None: the fallback)
 
     @property
     def device(self) -> torch.device:

@@ -28,15 +28,18 @@ class RunSource:
         self.manifest = run.manifest
 
     def register(self, con, view):
+        """The parts as a view, read by pyarrow (a dataset: streamed, columns and filters pushed down), so that
+        the connection itself needs no file access (the Workspace turns it off); a damaged part is refused."""
+        self.run.check()
         files = self.run.files()
         if not files:
             raise WordinfoError(f"{self.run.path} has no results yet: let `wordinfo run` write at least one part")
-        import pyarrow.parquet as pq
-        listed = ", ".join(quote(str(f)) for f in files)
-        have = set(pq.read_schema(files[0]).names)
+        import pyarrow.dataset as ds
+        parts = ds.dataset([str(f) for f in files], format="parquet")
+        have = set(parts.schema.names)
         later = "".join(f", {v} AS {k}" for k, v in LATER_COLUMNS.items() if k not in have)
-        con.execute(f"CREATE VIEW {view} AS SELECT {quote(self.name)} AS run, *{later} "
-                    f"FROM read_parquet([{listed}])")
+        con.register(f"{view}_parts", parts)
+        con.execute(f"CREATE VIEW {view} AS SELECT {quote(self.name)} AS run, *{later} FROM {view}_parts")
 
     def explanation(self, ids):
         return self.run.explanation(ids)
