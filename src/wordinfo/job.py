@@ -71,6 +71,12 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
         encoder.set_decoder_text(decoder_text)
     where = encoder.device
     noisy_dtype = compute_dtype(dtype, where)
+    if getattr(encoder, "weights_dtype", None) == torch.float16 and noisy_dtype is not None:
+        # autocast to bfloat16 cannot take float16 weights: such a model runs its passes in its own float16
+        if str(dtype).lower() in ("bfloat16", "bf16"):
+            raise WordinfoError("the model's weights are float16, which bfloat16 passes cannot take: use "
+                                "dtype='auto' or 'float32' (the model's own float16), or model.float()")
+        noisy_dtype = None
     calibration = calibration or getattr(encoder, "calibration_file", None)   # a checkpoint's own sample
     targets = encoder.targets(layers, target)
     lam = check_positive("lam", lam)
@@ -176,7 +182,8 @@ class Job:
         max_tokens = tokens_per_pass(per_token(), self.device) if callable(per_token) else MAX_TOKENS
         problem = Problem(forward=forward, x=x, mask=mask, clean=clean, feature_std=fs, element_mask=element_mask,
                           lam=self.lam, scale=self.scale, seed=self.seed, compute_dtype=self.compute_dtype,
-                          max_tokens=max_tokens)
+                          max_tokens=max_tokens,
+                          names=[f"layer {t.label}" if t.label.isdigit() else t.label for t in targets])
         return problem, enc, logits
 
     def solve(self, problem: Problem, bar=None, solver: str | None = None, **options):
