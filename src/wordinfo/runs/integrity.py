@@ -141,7 +141,7 @@ def check_part(part: Path, checksummed: bool = True) -> str | None:
 def _against_checksum(part: Path, first: int, last: int) -> str | None:
     path = store.checksum_path(part)
     if not path.is_file():
-        return f"no checksum file {path.name} (not written by this run, or its checksum file was removed)"
+        return f"no checksum file {path.name}: not written by this run, or its checksum file was removed"
     try:
         record = json.loads(path.read_text())
         expected, size, rows = str(record["sha256"]), int(record["bytes"]), int(record["rows"])
@@ -152,9 +152,9 @@ def _against_checksum(part: Path, first: int, last: int) -> str | None:
         return f"its checksum file {path.name} describes another part"
     actual = part.stat().st_size
     if actual != size:
-        return f"{actual} bytes where its checksum file says {size} (cut short or overwritten)"
+        return f"{actual} bytes where its checksum file says {size}: cut short or overwritten"
     if sha256(part) != expected:
-        return "its SHA-256 does not match its checksum file (the file was changed or damaged)"
+        return "its SHA-256 does not match its checksum file: the file was changed or damaged"
     return None
 
 
