@@ -114,3 +114,29 @@ def test_calibration_none_uses_fallback(none, bert, tokenizer, tmp_path):
     assert not _cache_files(tmp_path / "cache")
     s = exp.sigma[0]
     assert np.isfinite(s).all() and (s > 0).all() and (s <= exp.scale * (1 + 1e-5)).all()
+
+
+def test_an_unwritable_cache_is_one_line_before_the_work(bert, tokenizer, tmp_path, monkeypatch):
+    """WORDINFO_CACHE under a file (or where no folder can be made): one line naming it, before sigma_S is
+    computed."""
+    from wordinfo import calibration
+    (tmp_path / "a-file").write_text("x")
+    monkeypatch.setattr(calibration, "_compute", lambda *a: pytest.fail("sigma_S was computed"))
+    for where in (tmp_path / "a-file" / "cache", "/proc/wordinfo-cache"):
+        monkeypatch.setenv("WORDINFO_CACHE", str(where))
+        msg = _error(wordinfo.explain, "a good film", bert, tokenizer, **FAST)
+        assert "the calibration cache" in msg and "WORDINFO_CACHE" in msg
+
+
+def test_a_cache_that_cannot_be_saved_after_the_work_keeps_the_answer(bert, tokenizer, monkeypatch, capsys):
+    """The disk fills while sigma_S is saved: the explanation is still made, and stderr says it was not cached."""
+    import errno
+
+    from wordinfo import calibration, files
+
+    def full(path, write, before_rename=None):
+        raise files.WordinfoError(f"cannot write {path} ({errno.errorcode[errno.ENOSPC]})")
+
+    monkeypatch.setattr(calibration, "write_atomic", full)
+    exp = wordinfo.explain("a good film", bert, tokenizer, **FAST)
+    assert len(exp.layers) == 3 and "sigma_S was not cached" in capsys.readouterr().err

@@ -37,6 +37,48 @@ def test_one_argument_phi_with_defaults_gets_no_mask():
     with_mask = wordinfo.estimate(lambda x, m: (x * m[..., None]).sum(1) @ w, torch.randn(2, 3, 4))
     assert with_mask.sigma.shape == (2, 3)
 
+    def phi(x, temperature=1.0):
+        assert isinstance(temperature, float), "the mask went into a defaulted parameter"
+        return x.sum(1) @ w / temperature
+
+    assert wordinfo.estimate(phi, torch.randn(2, 3, 4), torch.ones(2, 3, dtype=torch.bool)).sigma.shape == (2, 3)
+
+
+@pytest.mark.parametrize("half", [torch.float16, torch.bfloat16])
+def test_half_precision_inputs_are_solved_in_float32(half):
+    """float16 or bfloat16 ``x``: phi gets its own dtype, the solver's arithmetic stays float32, and the answer is
+    that of the float32 problem within the half-precision rounding."""
+    torch.manual_seed(0)
+    w, x = torch.randn(8, 8), torch.randn(2, 5, 8)
+    seen = []
+
+    def phi(v):
+        seen.append(v.dtype)
+        return v @ w.to(v.dtype)
+
+    low = wordinfo.estimate(phi, x.to(half))
+    full = wordinfo.estimate(lambda v: v @ w, x.to(half).float())
+    assert set(seen) == {half} and low.sigma.dtype == np.float32
+    off = np.abs(low.sigma / full.sigma - 1)
+    assert np.median(off) < 0.03 and off.max() < 0.1, off
+
+
+@pytest.mark.parametrize("solver", ["default", "fast", "paper"])
+def test_nan_under_noise_is_one_line_with_the_share_of_samples(solver):
+    """phi is finite at x and NaN once the noise moves a word far enough: one line naming phi's output and the share
+    of noisy samples affected, not a NaN or a plausible sigma with an infinite loss."""
+    torch.manual_seed(0)
+    w, x = torch.randn(8, 8), torch.randn(1, 5, 8)
+
+    def phi(v):
+        far = (v - x).abs().amax(-1, keepdim=True) > 0.5
+        return torch.where(far, torch.full_like(v @ w, float("nan")), v @ w)
+
+    options = {"steps": 50} if solver == "paper" else {}
+    with pytest.raises(WordinfoError, match=r"^phi's output: the model's output is NaN or Inf for \d+ of \d+ "
+                                            r"noisy samples \(\d+\.\d%"):
+        wordinfo.estimate(phi, x, solver=solver, **options)
+
 
 # ----------------------------------------------------------------------------- 2. errors
 

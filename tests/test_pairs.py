@@ -26,6 +26,16 @@ from wordinfo.pairs import as_texts, kind, length, segments, split
 FIRST, SECOND = "a good film", "it was great fun"
 
 
+def test_a_text_that_is_not_utf8_is_one_line_before_any_model_is_loaded(monkeypatch):
+    """Bytes that are not UTF-8 reach Python as lone surrogates (a command-line argument, a file read with
+    surrogateescape): one line naming the byte, not the tokenizer's TypeError."""
+    from wordinfo import explainer
+    monkeypatch.setattr(explainer, "prepare", lambda *a, **k: pytest.fail("a model was loaded"))
+    assert "byte 0xff at character 2" in one_line_error(wordinfo.explain, "a \udcff\udcfe film")
+    assert "not valid UTF-8" in one_line_error(as_texts, "fine", pair="caf\udce9")
+    assert "character U+D800" in one_line_error(kind, ["\ud800"])
+
+
 def test_texts_and_pairs():
     assert as_texts("a b") == ["a b"]
     assert as_texts("a b", pair="c") == [("a b", "c")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -16,7 +17,8 @@ import torch
 
 from ._checks import check_finite
 from .corpus import read_lines
-from .files import write_atomic
+from .errors import WordinfoError
+from .files import check_writable, write_atomic
 from .models.encoder import embed_texts
 from .statistics import PooledMoments, floored
 
@@ -39,9 +41,8 @@ def feature_stds(encoder, targets: Sequence, sentences: list[str], use_cache: bo
     """sigma_S for each target: ``[H]`` for token states (tokens pooled), ``[H]`` for [CLS], ``[C]`` for logits."""
     from safetensors.torch import load_file, save_file
 
-    sample_hash = hashlib.blake2b("\n".join(sentences).encode(), digest_size=8).hexdigest()
     start = f"-from{encoder.from_layer}" if getattr(encoder, "from_layer", 0) else ""
-    path = cache_dir() / "calibration" / f"{encoder.fingerprint()}{start}-{sample_hash}.safetensors"
+    path = cache_dir() / "calibration" / f"{encoder.fingerprint()}{start}-{sample_hash(sentences)}.safetensors"
     keys = [_key(t) for t in targets]
     stored: dict = {}
     if use_cache and path.exists():
@@ -51,12 +52,32 @@ def feature_stds(encoder, targets: Sequence, sentences: list[str], use_cache: bo
             stored = {}
     missing = [t for t, k in zip(targets, keys) if k not in stored]
     if missing:
+        if use_cache:
+            _writable(path.parent)          # before the work, not after it
         stored.update(_compute(encoder, missing, sentences))
         if use_cache:
-            path.parent.mkdir(parents=True, exist_ok=True)
             tensors = {k: v.contiguous() for k, v in stored.items()}
-            write_atomic(path, lambda tmp: save_file(tensors, str(tmp)))     # a killed run never leaves half a file
+            try:
+                write_atomic(path, lambda tmp: save_file(tensors, str(tmp)))   # a killed run never leaves half a file
+            except WordinfoError as e:      # disk full after the work: keep the answer, say it was not cached
+                print(f"wordinfo: sigma_S was not cached: {e}", file=sys.stderr)
     return [stored[k] for k in keys]
+
+
+def sample_hash(sentences: list[str]) -> str:
+    """The calibration sample's identity (the cache key, and a run manifest's ``calibration.hash``)."""
+    return hashlib.blake2b("\n".join(sentences).encode(), digest_size=8).hexdigest()
+
+
+def _writable(folder: Path) -> None:
+    """The cache folder, made now; a one-line error naming WORDINFO_CACHE where it cannot be."""
+    fix = "set WORDINFO_CACHE to a writable folder"
+    check_writable(folder, "the calibration cache", folder=True, fix=fix)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise WordinfoError(f"the calibration cache {str(folder)!r} cannot be made ({e.strerror or e}): "
+                            f"{fix}") from None
 
 
 @torch.no_grad()

@@ -135,6 +135,9 @@ def rows(spec: DataSpec, skip_empty: bool = False) -> Iterator[Row]:
     reader = {"tsv": _tsv_rows, "jsonl": _jsonl_rows, "txt": _txt_rows}[spec.format]
     n = 0
     for line, text, label, pair in reader(spec):
+        if "\x00" in text or (pair is not None and "\x00" in pair):
+            raise WordinfoError(f"line {line} of {Path(spec.path).name} holds a NUL byte, so it is not a text file: "
+                                "give a UTF-8 .tsv, .jsonl or .txt file")
         empty = not text.strip() or (pair is not None and not pair.strip())
         if empty and skip_empty:
             continue
@@ -200,6 +203,9 @@ def _jsonl_rows(spec):
                 if key is not None and (not isinstance(obj, dict) or key not in obj):
                     raise WordinfoError(f"line {line_no} of {Path(spec.path).name} has no key {key!r}: "
                                         f"choose the key with {flag}")
+                if key is not None and (obj[key] is None or isinstance(obj[key], (bool, list, dict))):
+                    raise WordinfoError(f"line {line_no} of {Path(spec.path).name}: {key!r} is "
+                                        f"{json.dumps(obj[key])[:20]}, not a text: give a string")
             label = obj.get(spec.label) if spec.label is not None else None
             yield (line_no, str(obj[spec.text]).strip(), None if label is None else str(label),
                    None if spec.pair is None else str(obj[spec.pair]).strip())

@@ -120,11 +120,17 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
     (paper, fast) pass through. ``Estimate.sigma_se`` is each word's error bar. ``dtype='bfloat16'``
     (or 'auto') runs the noisy passes
     under autocast: faster where the hardware supports it, for functions that autocast well.
+    Half-precision ``x`` (float16, bfloat16): ``phi`` is given its own dtype, and its output is read as
+    float32, so the solver's arithmetic (noise, objective, error bars) stays float32, as with ``explain``.
     """
     x, mask, single = _check_inputs(x, mask)
+    given = x.dtype
     lam, scale = check_positive("lam", lam), check_positive("scale", DEFAULT_SCALE if scale is None else scale)
     check_solver(solver, solver_options)
     forward1 = _call_with_mask(phi)
+    if given in (torch.float16, torch.bfloat16):
+        x, half = x.float(), forward1
+        forward1 = lambda xs, m: half(xs.to(given), m).float()  # noqa: E731
     clean = _clean_output(forward1, x, mask)
     em = _element_mask(clean, mask, token_axis)
     fs = _resolve_feature_std(feature_std, clean, em)
@@ -133,7 +139,8 @@ def estimate(phi: Callable, x: torch.Tensor, mask: torch.Tensor | None = None, *
         return [forward1(xs[0], m)]
 
     problem = Problem(forward=forward, x=x, mask=mask, clean=[clean], feature_std=[fs], element_mask=[em],
-                      lam=lam, scale=scale, seed=seed, compute_dtype=compute_dtype(dtype, x.device))
+                      lam=lam, scale=scale, seed=seed, compute_dtype=compute_dtype(dtype, x.device),
+                      names=["phi's output"])
     result = run_solver(problem, solver, progress=progress, **solver_options)
     sigma = result.sigma(scale)[0].masked_fill(~mask.cpu(), float("nan")).numpy()
     se = None if result.log_sigma_se is None else \

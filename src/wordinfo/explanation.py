@@ -16,7 +16,8 @@ import numpy as np
 from . import objective as obj
 from . import values
 from .errors import WordinfoError
-from .files import json_ready, write_text
+from .explanation_format import FIX, check_saved
+from .files import json_ready, read_json, write_text
 from .words import WordMap
 
 VALUES = tuple(values.BY_KEY)          # the keys of the value registry (wordinfo/values.py)
@@ -224,10 +225,11 @@ class Explanation:
 
     @classmethod
     def load(cls, path: str | Path) -> "Explanation":
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        return cls.from_dict(read_json(path, "explanation file", FIX), str(path))
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Explanation":
+    def from_dict(cls, d: dict, source: str = "the explanation") -> "Explanation":
+        check_saved(d, source)        # a file edited by hand or cut short: one line naming the field
         sentences = d["sentences"] if "sentences" in d else [d]
         maps = [WordMap(s["tokens"], s["words"], s["token_word"], s["special"], s.get("segment") or [])
                 for s in sentences]

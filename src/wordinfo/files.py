@@ -1,26 +1,51 @@
 """Files on disk: every write is atomic, every JSON value plain.
 
 One place for the rule "a reader sees all of a file or none of it": write to a temporary
-name beside the target, fsync, rename over it, fsync the folder. A killed process leaves
+name beside the target (:func:`temporary_name`: ``.NAME.PID.tmp``, the only name wordinfo ever
+deletes as a leftover), fsync, rename over it, fsync the folder. A killed process leaves
 the old file or the new one, never half of one. Used by runs, evaluations, the benchmark,
-the calibration cache, reports and saved explanations.
+the calibration cache, reports and saved explanations. A write the system refuses (disk full,
+no permission) is one line naming the file. :func:`check_writable` is the one check, made before
+long work, that an output path can be written at all.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from .errors import WordinfoError
 
-def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
-    """Write ``path`` through ``write(tmp_path)``, fsync, then rename: readers see all of it or nothing."""
+TEMPORARY = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.tmp$")     # what temporary_name makes, and only that
+
+
+def temporary_name(path: Path) -> Path:
+    """Where :func:`write_atomic` writes ``path`` before the rename: ``.NAME.PID.tmp`` beside it."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def temporary_target(name: str) -> str | None:
+    """The file name a temporary file of :func:`write_atomic` was going to become, or None for any other name."""
+    m = TEMPORARY.match(name)
+    return m.group("target") if m else None
+
+
+def write_atomic(path: str | Path, write: Callable[[Path], object],
+                 before_rename: Callable[[Path], object] | None = None) -> Path:
+    """Write ``path`` through ``write(tmp_path)``, fsync, then rename: readers see all of it or nothing.
+
+    ``before_rename(tmp_path)`` runs on the finished, fsynced file just before the rename (a run writes
+    a part's checksum there). An ``OSError`` (disk full, no permission) becomes a one-line WordinfoError
+    naming ``path``; what was there before is left as it was."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temporary_name(path)
     try:
         write(tmp)
         fd = os.open(tmp, os.O_RDONLY)
@@ -28,11 +53,48 @@ def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
             os.fsync(fd)
         finally:
             os.close(fd)
+        if before_rename is not None:
+            before_rename(tmp)
         os.replace(tmp, path)
+    except OSError as e:
+        raise WordinfoError(f"cannot write {path} ({e.strerror or e}): free some space or choose another "
+                            "place") from e
     finally:
         if tmp.exists():
             tmp.unlink()
     fsync_dir(path.parent)
+    return path
+
+
+def sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, as hex (read in 1 MiB blocks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_writable(path: str | Path, what: str, folder: bool = False, fix: str = "choose another path") -> Path:
+    """Fail now, before any long work, when ``path`` (a file, or a ``folder``) cannot be written: it is a folder
+    where a file is wanted (or the reverse), a file stands where a folder would be made, or the nearest
+    existing folder above it is not writable. Creates nothing."""
+    path = Path(path)
+    def fail(why: str):
+        raise WordinfoError(f"{what} {str(path)!r} cannot be written: {why}; {fix}")
+    if folder and path.exists() and not path.is_dir():
+        fail("it is a file, not a folder")
+    if not folder and path.is_dir():
+        fail("it is a folder")
+    above = path if folder else path.parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        fail(f"{str(above)!r} is a file, not a folder")
+    if not os.access(above, os.W_OK | os.X_OK):
+        fail(f"{str(above)!r} is not writable")
+    if not folder and path.exists() and not os.access(path, os.W_OK):
+        fail("the file is read-only")
     return path
 
 
@@ -59,6 +121,22 @@ def fsync_dir(path: str | Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def read_json(path: str | Path, what: str, fix: str):
+    """The JSON value in ``path`` (UTF-8, a byte-order mark allowed), or one line naming ``what`` is wrong and
+    ``fix``: not found, not a file, not UTF-8, not JSON."""
+    path = Path(path)
+    if not path.is_file():
+        raise WordinfoError(f"{what} {str(path)!r} not found{' (it is a folder)' if path.is_dir() else ''}: {fix}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise WordinfoError(f"{what} {str(path)!r} is not UTF-8 text: {fix}") from None
+    except json.JSONDecodeError as e:
+        raise WordinfoError(f"{what} {str(path)!r} is not valid JSON ({e.msg}, line {e.lineno}): {fix}") from None
+    except OSError as e:
+        raise WordinfoError(f"cannot read {what} {str(path)!r} ({e.strerror or e}): {fix}") from None
 
 
 def json_ready(v):

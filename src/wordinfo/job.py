@@ -51,7 +51,7 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
     ``from_layer`` A > 0 makes ``x`` layer A's output: the targets are layers above A, and the bound
     defaults to ten times the std of layer A's states over the calibration sample. ``decoder_text``: the
     target text an encoder-decoder's decoder reads for ``decoder:J`` targets."""
-    from .calibration import feature_stds, read_sentences, state_scale
+    from .calibration import feature_stds, read_sentences, sample_hash, state_scale
     from .models.resolve import is_encoder, resolve
 
     check_solver(solver, solver_options)
@@ -71,6 +71,12 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
         encoder.set_decoder_text(decoder_text)
     where = encoder.device
     noisy_dtype = compute_dtype(dtype, where)
+    if getattr(encoder, "weights_dtype", None) == torch.float16 and noisy_dtype is not None:
+        # autocast to bfloat16 cannot take float16 weights: such a model runs its passes in its own float16
+        if str(dtype).lower() in ("bfloat16", "bf16"):
+            raise WordinfoError("the model's weights are float16, which bfloat16 passes cannot take: use "
+                                "dtype='auto' or 'float32' (the model's own float16), or model.float()")
+        noisy_dtype = None
     calibration = calibration or getattr(encoder, "calibration_file", None)   # a checkpoint's own sample
     targets = encoder.targets(layers, target)
     lam = check_positive("lam", lam)
@@ -79,8 +85,9 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
         with encoder.frozen():
             scale = state_scale(encoder, read_sentences(None if use_fallback else calibration))
     scale = check_positive("scale", encoder.default_scale() if scale is None else scale)
+    sample = None if use_fallback else read_sentences(calibration)
     with encoder.frozen():
-        stds = None if use_fallback else feature_stds(encoder, targets, read_sentences(calibration))
+        stds = None if use_fallback else feature_stds(encoder, targets, sample)
     stds = None if stds is None else [s.to(where) for s in stds]
     settings = describe(lam=lam, scale=scale, seed=seed, solver=solver, options=solver_options, defaults=True,
                         input=getattr(encoder, "input_name", "embedding block output"),
@@ -92,7 +99,9 @@ def prepare(model=None, tokenizer=None, layers="all", target: str = "tokens", *,
                            if getattr(encoder, "weights_dtype", torch.float32) != torch.float32 else {}),
                         **({"from_layer": from_layer} if from_layer else {}),   # absent for 0: runs made before compare
                         **({"decoder_text": decoder_text} if decoder_text is not None else {}))
-    return Job(encoder, targets, stds, truncate, solver_options, settings, noisy_dtype, recipe)
+    sampled = None if sample is None else {"file": calibration or "bundled", "sentences": len(sample),
+                                            "hash": f"blake2b:{sample_hash(sample)}"}
+    return Job(encoder, targets, stds, truncate, solver_options, settings, noisy_dtype, recipe, sampled)
 
 
 def rebuild(recipe: dict, feature_stds, settings: dict, threads: int | None = None) -> "Job":
@@ -117,6 +126,7 @@ class Job:
     settings: dict                      # what the answers depend on (wordinfo.settings.describe)
     compute_dtype: object = None        # dtype of the noisy passes (None: float32)
     recipe: dict | None = None          # prepare()'s arguments, for worker processes; None for a model object
+    calibration: dict | None = None     # the sample sigma_S came from: file, sentences, hash (None: the fallback)
 
     @property
     def device(self) -> torch.device:
@@ -172,7 +182,8 @@ class Job:
         max_tokens = tokens_per_pass(per_token(), self.device) if callable(per_token) else MAX_TOKENS
         problem = Problem(forward=forward, x=x, mask=mask, clean=clean, feature_std=fs, element_mask=element_mask,
                           lam=self.lam, scale=self.scale, seed=self.seed, compute_dtype=self.compute_dtype,
-                          max_tokens=max_tokens)
+                          max_tokens=max_tokens,
+                          names=[f"layer {t.label}" if t.label.isdigit() else t.label for t in targets])
         return problem, enc, logits
 
     def solve(self, problem: Problem, bar=None, solver: str | None = None, **options):

@@ -60,8 +60,13 @@ class LayerMatrix:
 
     @classmethod
     def load(cls, path: str | Path) -> "LayerMatrix":
-        import json
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        from .files import read_json
+        d = read_json(path, "layer matrix file", "give a file written by LayerMatrix.save or `wordinfo explain "
+                      "--from-layer all --json`")
+        if not isinstance(d, dict) or "mean_bits_kept" not in d:
+            raise WordinfoError(f"{str(path)!r} is not a layer matrix (no 'mean_bits_kept'): give a file written "
+                                "by LayerMatrix.save")
+        return cls.from_dict(d)
 
     def report(self, path: str | Path, **options) -> Path:
         """A self-contained HTML report: the matrix and each A's explanations (:func:`wordinfo.report.build_report`)."""

@@ -49,9 +49,23 @@ def kind(texts: Sequence) -> str:
             pairs += 1
         elif not isinstance(t, str):
             raise WordinfoError(f"a text is a string or a pair of strings, got {type(t).__name__}")
+        for s in t if is_pair(t) else (t,):
+            _check_unicode(s)
     if 0 < pairs < len(texts):
         raise WordinfoError("a batch mixes single texts and sentence pairs: explain them separately")
     return "pair" if pairs else "single"
+
+
+def _check_unicode(text: str) -> None:
+    """A text the tokenizer can read: no lone surrogates (what Python makes of bytes that are not UTF-8 in a
+    command-line argument or a file read with ``surrogateescape``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raw = text[e.start].encode("utf-8", "surrogateescape") if "\udc80" <= text[e.start] <= "\udcff" else None
+        byte = f"byte 0x{raw[0]:02x}" if raw else f"character U+{ord(text[e.start]):04X}"
+        raise WordinfoError(f"the text is not valid UTF-8 ({byte} at character {e.start}): give UTF-8 text "
+                            "(iconv -f LATIN1 -t UTF-8 converts a Latin-1 file)") from None
 
 
 def split(texts: Sequence) -> tuple[list[str], list[str] | None]:

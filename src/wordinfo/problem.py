@@ -5,6 +5,10 @@ state, the logits...). Several targets of one model are explained in one pass:
 ``forward`` receives one noisy copy of the input per target and returns each
 target's output, so an adapter can let copy ``t`` leave a stack of layers where
 target ``t`` lives. The solvers only ever see this interface.
+
+A noisy pass whose output is NaN or Inf for any sample ends the solve with one line naming the
+target and the share of samples affected (:meth:`Problem.sample_errors`): a solver never averages
+over, or optimises, a loss that is not finite.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Callable, Sequence
 
 import torch
 
+from .errors import WordinfoError
 from .noise import orthogonal_draws
 from .objective import reconstruction_error
 
@@ -41,6 +46,7 @@ class Problem:
     seed: int = 0
     max_tokens: int = 16384     # token positions per forward pass; bounds memory, not results (memory.py)
     compute_dtype: torch.dtype | None = None   # run noisy passes under autocast to this dtype (e.g. bfloat16)
+    names: Sequence[str] | None = None  # per target, what messages call it ('layer 3'); None: 'target T'
 
     @property
     def n_targets(self) -> int:
@@ -142,11 +148,32 @@ class Problem:
             reconstruction_error(out, rep(self.clean[t]), rep(self.feature_std[t]),
                                  rep(self.element_mask[t])).view(a, m)
             for t, out in zip(targets, outputs)])
+        self._check_finite(errors, targets, log_sigma, items, "output")
         if not word_grads:
             return errors
         (gx,) = torch.autograd.grad(errors.sum(), noisy)
         contrib = (gx.view(noise.shape) * noise.detach()).sum(-1)
+        self._check_finite(contrib, targets, log_sigma, items, "gradient")
         return errors.detach(), contrib
+
+    def name(self, target: int) -> str:
+        return self.names[target] if self.names is not None else f"target {target}"
+
+    def _check_finite(self, values: torch.Tensor, targets: Sequence[int], log_sigma: torch.Tensor,
+                      items: torch.Tensor, what: str) -> None:
+        """One line, naming the first target affected and its share of samples, where ``values`` ``[T', A, M, ...]``
+        (each noisy sample's error, or its gradient) are not all finite."""
+        bad = ~torch.isfinite(values.detach())
+        if not bool(bad.any()):
+            return
+        per_sample = bad.reshape(*bad.shape[:3], -1).any(-1)                         # [T', A, M]
+        j = int(per_sample.flatten(1).any(1).nonzero()[0])
+        count, total = int(per_sample[j].sum()), per_sample[j].numel()
+        top = float(log_sigma[j][self.mask[items]].detach().exp().max())
+        raise WordinfoError(f"{self.name(targets[j])}: the model's {what} is NaN or Inf for {count} of {total} noisy "
+                            f"samples ({count / total:.1%}; sigma up to {top:.3g}): it is not finite under noise of "
+                            "this size; check the model (a half-precision overflow? try --dtype float32) or lower "
+                            "the bound on sigma (--scale)")
 
     def reconstruction(self, log_sigma: torch.Tensor, items: torch.Tensor, eps: torch.Tensor,
                        targets: Sequence[int] | None = None) -> torch.Tensor:
@@ -223,6 +250,10 @@ class Problem:
             total = total + (v * out / self.feature_std[t][items].repeat_interleave(probes, dim=0)).sum()
         (grad,) = torch.autograd.grad(total, xs)
         per_probe = grad.pow(2).sum(-1).view(len(targets), a, probes, -1)
+        if not bool(torch.isfinite(per_probe).all()):
+            j = int((~torch.isfinite(per_probe)).flatten(1).any(1).nonzero()[0])
+            raise WordinfoError(f"{self.name(targets[j])}: the model's gradient at the clean input is NaN or Inf: "
+                                "check the model (a half-precision overflow? try --dtype float32)")
         if exact == "output":
             return per_probe.sum(2), torch.zeros_like(per_probe[:, :, 0])
         se = per_probe.std(2) / math.sqrt(probes) if probes > 1 else torch.full_like(per_probe[:, :, 0], math.inf)

@@ -81,6 +81,43 @@ def test_help():
         assert flag in result.output
 
 
+def test_output_paths_that_cannot_be_written_fail_before_the_solve(tmp_path, monkeypatch):
+    import wordinfo
+    monkeypatch.setattr(wordinfo, "explain", lambda *a, **k: pytest.fail("the solve ran"))
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "a-folder.png").mkdir()
+    for png, fragment in [(tmp_path / "a-file" / "heat.png", "is a file, not a folder"),
+                          (tmp_path / "a-folder.png", "it is a folder")]:
+        assert_clean_error(invoke("explain", SENTENCE, "--png", png), "--png", fragment)
+
+
+def test_a_heatmap_that_cannot_be_written_after_the_solve_keeps_the_result(tmp_path, monkeypatch, explained):
+    """A failure that can only come after the work (the disk fills): the JSON is printed first, then one line."""
+    import errno
+
+    import wordinfo
+    from wordinfo import files
+    monkeypatch.setattr(wordinfo, "explain", lambda *a, **k: explained)
+
+    def full(path, write, before_rename=None):
+        raise files.WordinfoError(f"cannot write {path} ({os.strerror(errno.ENOSPC)}): free some space")
+
+    monkeypatch.setattr(files, "write_atomic", full)
+    result = invoke("explain", SENTENCE, "--json", "--png", tmp_path / "heat.png")
+    assert result.exit_code == 2 and json.loads(result.stdout)["words"] == explained.words(0)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "No space left on device" in lines[0] and "printed above is complete" in lines[0]
+
+
+def test_real_subprocess_bytes_that_are_not_utf8(tmp_path):
+    env = {**os.environ, "WORDINFO_CACHE": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run([str(EXE).encode(), b"explain", b"a \xff\xfe film"], capture_output=True, env=env,
+                          timeout=300)
+    lines = [line for line in proc.stderr.decode().splitlines() if line.strip()]
+    assert proc.returncode == 2 and len(lines) == 1, lines
+    assert lines[0].startswith("error: the text is not valid UTF-8 (byte 0xff at character 2)")
+
+
 # ---------------------------------------------------------------- the bundled model, end to end
 
 def test_json_and_png_on_the_bundled_model(tmp_path):

@@ -32,3 +32,17 @@ def assert_error_line(result, fragment):
     assert result.exit_code == 2, (result.exit_code, result.output)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and fragment in lines[0], lines
+
+
+def assert_ends_in_one_error(result, *fragments):
+    """Exit code 2, no traceback, and exactly one line on stderr that starts with 'error:', the last one (a command
+    such as ``run`` may log what it read before it); returns the line."""
+    text = result.output + (result.stderr or "")
+    assert result.exit_code == 2, f"exit code {result.exit_code}, exception {result.exception!r}, output {text!r}"
+    assert "Traceback" not in text
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1 and lines[-1] == errors[0], f"expected one error line, the last, got {lines!r}"
+    for f in fragments:
+        assert f.lower() in errors[0].lower(), f"{f!r} not in {errors[0]!r}"
+    return errors[0]

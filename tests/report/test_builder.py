@@ -32,3 +32,18 @@ def test_report_is_self_contained_and_escaped(corpus_runs, tmp_path):
         build_report([a.path], tmp_path / "r.txt")
     r = CliRunner().invoke(app, ["report", str(a.path), "-o", str(tmp_path / "cli.html"), "--max-sentences", "5"])
     assert r.exit_code == 0 and (tmp_path / "cli.html").exists(), r.output
+
+
+def test_outputs_that_cannot_be_written_fail_before_the_work(corpus_runs, tmp_path, monkeypatch):
+    from helpers.cli import assert_clean_error
+    from wordinfo.report import builder
+    monkeypatch.setattr(builder, "Workspace", lambda *a, **k: pytest.fail("the runs were read"))
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "a-folder.html").mkdir()
+    run = str(corpus_runs[0].path)
+    for args, fragment in [(["-o", tmp_path / "a-file" / "r.html"], "is a file, not a folder"),
+                           (["-o", tmp_path / "a-folder.html"], "it is a folder"),
+                           (["-o", tmp_path / "r.html", "--png", tmp_path / "a-file"], "--png"),
+                           (["-o", tmp_path / "r.html", "--png", tmp_path / "f", "--figure-format", "gif"], "gif")]:
+        assert_clean_error(CliRunner().invoke(app, ["report", run, *map(str, args)]), fragment)
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "f").exists()

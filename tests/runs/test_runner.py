@@ -143,3 +143,49 @@ def test_a_record_goes_into_a_new_manifest_and_is_not_what_a_resume_compares(tmp
         assert again.manifest["epoch"] == 3 and again.done == 3
         with pytest.raises(WordinfoError, match="may not replace the manifest's own 'settings'"):
             run_corpus(data, tmp_path / "other", record={"settings": {}}, **kwargs)
+
+
+def test_a_changed_calibration_sample_is_refused_on_resume(tmp_path, tiny_bert_dir):
+    """The manifest records the calibration sample's hash: the same file name with other sentences would mix two
+    sigma_S in one run, so the resume is refused, naming the field."""
+    data = write_tsv(tmp_path / "c.tsv", sentences(4))
+    calib = tmp_path / "calib.txt"
+    calib.write_text("\n".join(sentences(12, seed=3)) + "\n")
+    kwargs = dict(model=str(tiny_bert_dir), solver="fast", part_size=2, progress=False, log=lambda m: None,
+                  calibration=str(calib))
+    with one_thread():
+        run = run_corpus(data, tmp_path / "r", limit=2, **kwargs)
+    assert run.manifest["calibration"]["hash"].startswith("blake2b:") and run.manifest["calibration"]["sentences"] == 12
+    calib.write_text("\n".join(sentences(12, seed=4)) + "\n")
+    with one_thread(), pytest.raises(WordinfoError, match="calibration.hash"):
+        run_corpus(data, tmp_path / "r", **kwargs)
+    assert Run(tmp_path / "r").done == 2
+
+
+def test_a_full_disk_keeps_the_finished_parts_and_says_where(tmp_path, tiny_bert_dir, monkeypatch):
+    """A write the system refuses after some parts (ENOSPC) ends with one line naming the part, how many parts are
+    kept and where; the same command then finishes the run, with the rows of a run that never failed."""
+    import errno
+
+    data = write_tsv(tmp_path / "c.tsv", sentences(6))
+    kwargs = dict(model=str(tiny_bert_dir), solver="fast", part_size=2, progress=False, log=lambda m: None)
+    real, calls = pq.write_table, []
+
+    def full_after_two(table, where, **options):
+        calls.append(where)
+        if len(calls) > 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(table, where, **options)
+
+    monkeypatch.setattr(pq, "write_table", full_after_two)
+    with one_thread(), pytest.raises(WordinfoError) as info:
+        run_corpus(data, tmp_path / "r", **kwargs)
+    msg = str(info.value)
+    assert "\n" not in msg and "No space left on device" in msg and "part-000000004-000000005" in msg
+    assert "the 2 finished part(s) are kept in" in msg and str(tmp_path / "r") in msg
+    assert len(store.part_files(tmp_path / "r")) == 2 and not store.leftovers(tmp_path / "r")
+    monkeypatch.setattr(pq, "write_table", real)
+    with one_thread():
+        run_corpus(data, tmp_path / "r", **kwargs)
+        run_corpus(data, tmp_path / "ref", **kwargs)
+    pd.testing.assert_frame_equal(_all_rows(tmp_path / "r"), _all_rows(tmp_path / "ref"))

@@ -59,3 +59,16 @@ def test_default_agrees_with_paper_on_minilm_layers_3_and_6(tmp_path, monkeypatc
     for li in range(2):
         if default.converged[0][li]:
             assert (default.sigma_se[0][li] <= default.settings["precision"] + 1e-12).all()
+
+
+def test_the_paper_solver_never_returns_a_sigma_whose_loss_is_not_finite(monkeypatch):
+    """Behind the noisy passes' own check (turned off here): where no step has a finite loss the solver ends in one
+    line rather than keeping its starting point as "the luckiest step"."""
+    import torch
+
+    from wordinfo import WordinfoError
+    from wordinfo.problem import Problem
+    monkeypatch.setattr(Problem, "_check_finite", lambda *args: None)
+    x = torch.randn(1, 4, 6)
+    with pytest.raises(WordinfoError, match="no step of the paper solver had a finite loss"):
+        wordinfo.estimate(lambda v: v + 1e30 * ((v - x) ** 2).sum(-1, keepdim=True), x, solver="paper", steps=10)

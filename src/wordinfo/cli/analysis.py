@@ -1,4 +1,5 @@
-"""``wordinfo summary``, ``query`` and ``report``: reading runs (and explain --json files), never writing to them."""
+"""``wordinfo summary``, ``query``, ``report`` and ``verify``: reading runs (and explain --json files), never
+writing to them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import typer
 
 from .. import values
 from ..errors import WordinfoError
+from ..files import check_writable
 from .app import command
 from .options import TableFormat, value_option
 
@@ -35,6 +37,8 @@ def summary(
     from ..summary import render, summarize
     if pos not in ("auto", "yes", "no"):
         raise WordinfoError(f"unknown --pos {pos!r}: use auto, yes or no")
+    if out is not None:
+        check_writable(out, "-o", folder=True)          # before the work, not after it
     tables = summarize(runs, value=value, top=top, min_count=min_count, fraction=fraction,
                        pos={"auto": "auto", "yes": True, "no": False}[pos], tables=table or None)
     for path in render(tables, fmt, out, echo=typer.echo):
@@ -76,3 +80,19 @@ def report(
     typer.echo(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
     if png is not None:
         typer.echo(f"figures written to {png}/")
+
+
+@command()
+def verify(
+    runs: Annotated[list[Path], typer.Argument(metavar="RUNDIR...", help="Run directories written by wordinfo run.")],
+) -> None:
+    """Check every part of a run against its checksum; print what is wrong (exit code 1 when a part is damaged)."""
+    from ..runs import Run
+    damaged = False
+    for path in runs:
+        found = Run(path).verify()
+        for line in found.lines():
+            typer.echo(line)
+        damaged |= not found.ok
+    if damaged:
+        raise typer.Exit(1)

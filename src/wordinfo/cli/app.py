@@ -19,7 +19,8 @@ def _root() -> None:
 
 def command(fn=None, **typer_options):
     """``@command``: register ``fn`` as a subcommand whose ``WordinfoError`` is one line on stderr (exit 2)
-    and whose Ctrl-C is exit 130 without a traceback. The signature is Typer's, untouched."""
+    and whose Ctrl-C is exit 130 without a traceback. An ``OSError`` that reaches here (a folder that cannot
+    be made, a file the system refuses) is one line too, naming the file. The signature is Typer's, untouched."""
     def register(f):
         @functools.wraps(f)
         def wrapped(*args, **kwargs):
@@ -27,6 +28,11 @@ def command(fn=None, **typer_options):
                 return f(*args, **kwargs)
             except WordinfoError as e:
                 typer.echo(f"error: {e}", err=True)
+                raise typer.Exit(2) from None
+            except OSError as e:
+                where = f" {e.filename}" if e.filename else ""
+                typer.echo(f"error: cannot use{where} ({e.strerror or e}): check the path, its permissions and "
+                           "the free space", err=True)
                 raise typer.Exit(2) from None
             except KeyboardInterrupt:
                 raise typer.Exit(130) from None

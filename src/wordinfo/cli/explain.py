@@ -11,6 +11,7 @@ import typer
 
 from ..concepts import bundled_concepts
 from ..errors import WordinfoError
+from ..files import check_writable
 from .app import command
 from .options import (
     Calibrate,
@@ -74,6 +75,8 @@ def explain(
                             + ", ".join(bundled_concepts()) + ") or a file of words, one a line")
     if png is not None and png.suffix.lower() != ".png":
         raise WordinfoError(f"--png needs a file name ending in .png, got {str(png)!r}")
+    if png is not None:
+        check_writable(png, "--png")          # before the solve, not after it
     import wordinfo
     start = from_layer_option(from_layer)
     common = dict(target=target, pair=pair, calibration=str(calibrate) if calibrate else None, lam=lam, scale=scale,
@@ -89,23 +92,27 @@ def explain(
             print_matrix(matrix)
         if png is not None:
             _save_png(matrix, png)
-            typer.echo(f"matrix written to {png}")
+            typer.echo(f"matrix written to {png}", err=json_out)
         return
     exp = wordinfo.explain(text, model=model, layers=layers, from_layer=start, decoder_text=decoder_text,
                            concept=concept, **common)
-    if png is not None:
-        _save_png(exp, png)
-    if json_out:
+    if json_out:                  # the result first: a heatmap that cannot be written loses nothing
         typer.echo(exp.to_json())
     else:
         print_table(exp, value)
-        if png is not None:
-            typer.echo(f"heatmap written to {png}")
+    if png is not None:
+        _save_png(exp, png)
+        typer.echo(f"heatmap written to {png}", err=json_out)
 
 
 def _save_png(exp, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
+    from ..files import write_atomic
     ax = exp.plot()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ax.figure.savefig(path, dpi=150)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, lambda tmp: ax.figure.savefig(tmp, dpi=150, format="png"))
+    except (OSError, WordinfoError) as e:
+        why = e.strerror if isinstance(e, OSError) else str(e)
+        raise WordinfoError(f"the heatmap was not written ({why}); the result printed above is complete") from None

@@ -2,7 +2,9 @@
 
 ``load_pretrained(name)`` takes 'minilm' (or None), a local directory with ``config.json``, or
 a Hub id (``gpt2``, ``org/name``), loaded with ``from_pretrained``: the local cache first
-(``HF_HOME`` is respected), then the Hub unless the user set ``HF_HUB_OFFLINE=1``. The model
+(``HF_HOME`` is respected), then the Hub unless the user set ``HF_HUB_OFFLINE=1``. Weights are read from
+safetensors files only (``use_safetensors=True``): a checkpoint that has only pickle files
+(``pytorch_model.bin``) is refused before anything opens it, and a damaged safetensors file is one line. The model
 class follows the checkpoint's own ``architectures``: a classification head, a causal LM head,
 an encoder-decoder, or the bare model. Nothing here sets ``HF_HUB_OFFLINE``: wordinfo goes to
 the network only for a name that is not on disk, and says in one line what to do when it cannot.
@@ -13,6 +15,8 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+
+from safetensors import SafetensorError
 
 from ..errors import WordinfoError
 
@@ -46,6 +50,7 @@ def load_pretrained(name_or_path: str | None, dtype=None):
             raise WordinfoError(f"model {name!r} not found: give 'minilm', a directory with config.json and "
                                 "weights, or a Hugging Face Hub id such as gpt2")
         source, local, shown = name, True, str(name)
+        _refuse_pickles(Path(name))
     elif _HUB_ID.match(name) and not name.endswith((".json", ".safetensors", ".bin")):
         source, local, shown = name, False, name
     else:
@@ -100,11 +105,26 @@ def _load(source: str, local_files_only: bool, dtype=None):
         else:
             loader = AutoModel
         import torch
-        model = loader.from_pretrained(source, local_files_only=local_files_only, dtype=dtype or torch.float32)
+        model = loader.from_pretrained(source, local_files_only=local_files_only, dtype=dtype or torch.float32,
+                                       use_safetensors=True)       # never a pickle (pytorch_model.bin)
         tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
-    except (ValueError, KeyError) as e:
+    except (ValueError, KeyError, SafetensorError) as e:
         raise WordinfoError(f"cannot load model from {source}: {str(e).splitlines()[0]}") from None
     return model.eval(), tokenizer
+
+
+PICKLES = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl", "*.pickle")
+
+
+def _refuse_pickles(folder: Path) -> None:
+    """A model directory whose weights are pickle files only: one line now, before anything unpickles them."""
+    if any(folder.glob("*.safetensors")):
+        return
+    pickles = sorted(p.name for pattern in PICKLES for p in folder.glob(pattern))
+    if pickles:
+        raise WordinfoError(f"model {str(folder)!r} has only pickle weights ({pickles[0]}), which wordinfo never "
+                            "opens (unpickling runs code): convert it to safetensors where you trust it "
+                            "(model.save_pretrained(folder, safe_serialization=True))")
 
 
 def _why(name: str, error: Exception, local: bool) -> str:

@@ -12,9 +12,10 @@ import math
 from pathlib import Path
 
 from ..errors import WordinfoError
-from ..files import write_text
+from ..files import check_writable, write_text
 from ..summary import CATEGORIES, Workspace, layer_table, matrix_table, quote, several_from_layers
 from ..values import VALUES
+from .figures import figure_format as check_figure_format
 from .figures import write_figures
 from .style import COLORS, corpus_value, environment, num, value_name
 
@@ -33,6 +34,10 @@ def build_report(sources, out: str | Path, *, max_sentences: int = 500, value: s
     out = Path(out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise WordinfoError(f"the report is an HTML file: give -o a name ending in .html, got {str(out)!r}")
+    check_writable(out, "the report (-o)")            # before the work, not after it
+    if figures is not None:
+        check_figure_format(figure_format)
+        check_writable(figures, "the figures folder (--png)", folder=True)
     with Workspace(sources) as ws:
         context = _context(ws, max_sentences, value, title)
         html = environment().get_template("report.html.j2").render(**context)

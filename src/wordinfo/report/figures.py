@@ -17,11 +17,16 @@ from .style import COLORS, axis_label
 HEATMAPS_PER_RUN = 3
 
 
+def figure_format(fmt: str) -> str:
+    """png, svg or pdf (any case); else one line, before any work."""
+    if str(fmt).lower() not in ("png", "svg", "pdf"):
+        raise WordinfoError(f"unknown figure format {fmt!r}: use png, svg or pdf")
+    return str(fmt).lower()
+
+
 def write_figures(ws, context: dict, folder: Path, fmt: str = "png", value: str = "kept") -> list[Path]:
     """``curves.<fmt>`` (one panel per run, shared y axis) and ``heatmap-<run>-<sentence>.<fmt>``."""
-    fmt = fmt.lower()
-    if fmt not in ("png", "svg", "pdf"):
-        raise WordinfoError(f"unknown figure format {fmt!r}: use png, svg or pdf")
+    fmt = figure_format(fmt)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -19,6 +19,7 @@ class Run:
             raise WordinfoError(f"run directory {str(self.path)!r} not found: give a directory written by "
                                 "`wordinfo run`")
         self.manifest = store.read_manifest(self.path)
+        self._checked = None
 
     # ---- what is there
     @property
@@ -49,6 +50,17 @@ class Run:
 
     def files(self) -> list[Path]:
         return store.part_files(self.path)
+
+    def verify(self):
+        """Every part checked against its checksum (:func:`wordinfo.runs.integrity.verify`): a
+        :class:`~wordinfo.runs.integrity.Verification` (``.ok``, ``.damaged``, ``.lines()``)."""
+        from .integrity import verify
+        self._checked = verify(self.path, self.manifest)
+        return self._checked
+
+    def check(self) -> None:
+        """Refuse, in one line naming the part, to read a run with a damaged part (verified once per Run)."""
+        (self._checked or self.verify()).raise_if_damaged()
 
     def __repr__(self) -> str:
         return (f"Run({str(self.path)!r}: {self.model}, layers {','.join(self.layers)}, "
@@ -84,6 +96,7 @@ class Run:
         from ..explanation import Explanation
         from ..words import WordMap
 
+        self.check()
         wanted = self.sentence_ids(10) if sentences is None else [int(s) for s in np.atleast_1d(sentences)]
         files = _files_for(store.done_ranges(self.path), self.files(), wanted)
         found: dict[int, dict] = {}

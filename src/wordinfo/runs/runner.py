@@ -5,7 +5,10 @@ at a time and each part lands in the run directory as one Parquet file by an ato
 rename. Running the same command again skips the sentences whose part exists, so a
 run killed at any moment (``kill -9`` included) loses at most the part in progress
 and never writes a sentence twice. A run directory whose manifest disagrees with the
-command (another model, other weights, settings or data) is refused.
+command (another model, other weights, settings, calibration sample or data) is refused; a
+directory without a manifest is used only when it is empty. On resume every part is checked
+against its checksum (:mod:`wordinfo.runs.integrity`): a damaged one is set aside, said so,
+and its sentences explained again.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from typing import Callable
 
 from .. import corpus
 from ..errors import WordinfoError
-from . import store
+from ..files import check_writable
+from . import integrity, store
 from .parts import LocalParts, pending_parts
 
 TOKENIZE_CHUNK = 256
@@ -86,6 +90,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
                   "num_layers": getattr(encoder, "num_layers", None), "has_head": job.has_head,
                   "labels": _label_names(job)},
         "target": target, "layers": [t.label for t in job.targets], "settings": job.settings, "truncate": truncate,
+        "calibration": job.calibration or {"file": "none", "hash": None},
         "data": {**spec.to_dict(), "hash": data_hash, "rows": count},
         "limit": limit, "part_size": part_size, "batch_size": batch_size, "workers": workers,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -109,6 +114,8 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
             store.write_json(out / "manifest.json", manifest)
         store.parts_dir(out).mkdir(exist_ok=True)
         removed = store.remove_leftovers(out)
+        if old is not None:
+            _set_damaged_aside(out, log)
         ranges = store.done_ranges(out)
         already = sum(min(b, total - 1) - a + 1 for a, b in ranges if a < total)
         if already:
@@ -136,6 +143,19 @@ def _executor(job, batch_size, workers, ray, manifest, log):
         yield parts
 
 
+def _set_damaged_aside(out: Path, log) -> None:
+    """Check every part against its checksum; set the damaged ones aside (``RUNDIR/damaged/``), saying so, so that
+    their sentences are explained again. Two sound parts holding the same sentences are refused: which to keep
+    is the user's call."""
+    found = integrity.verify(out)
+    for (part, why), moved in zip(found.damaged, integrity.set_aside(out, found.damaged)):
+        first, last = store.part_range(part)
+        log(f"part {part.name} is damaged ({why}): moved to {moved.relative_to(out)}; sentences {first}-{last} "
+            "are explained again")
+    found.damaged = []
+    found.raise_if_damaged()
+
+
 def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size, progress, log, executor) -> int:
     """The main loop: stream the rows not yet done as parts, have ``executor`` explain them, write each.
 
@@ -148,7 +168,11 @@ def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size
     try:
         with job.encoder.frozen():
             for rows, table in executor.map(pending_parts(spec, ranges, total, part_size), bar):
-                store.write_part(out, table, rows[0].sentence, rows[-1].sentence)
+                try:
+                    store.write_part(out, table, rows[0].sentence, rows[-1].sentence)
+                except WordinfoError as e:      # disk full, say: what is done stays done
+                    raise WordinfoError(f"{e}; the {len(store.part_files(out))} finished part(s) are kept in "
+                                        f"{out}: run the same command to resume") from None
                 written += len(rows)
     except KeyboardInterrupt:
         if bar is not None:
@@ -190,13 +214,27 @@ def _scan(spec, job, limit) -> int:
 
 
 def _check_out(out: Path) -> None:
+    """A run directory is new, empty, or a run (its manifest says so: read when the lock is held). A folder
+    holding anything else, even only a ``parts/`` folder, is not wordinfo's to write into."""
     if out.exists() and not out.is_dir():
         raise WordinfoError(f"--out {str(out)!r} is a file: give a directory for the run")
+    check_writable(out, "--out", folder=True)
     if out.is_dir() and not (out / "manifest.json").exists():
-        others = [p.name for p in out.iterdir() if p.name not in (".lock", "parts")]
+        others = [p.name for p in out.iterdir() if not (p.name == ".lock" and _only_a_pid(p))]
         if others:
-            raise WordinfoError(f"--out {str(out)!r} is not empty and not a wordinfo run: "
-                                "choose a new or empty directory")
+            raise WordinfoError(f"--out {str(out)!r} is not empty and not a wordinfo run (no manifest.json; it "
+                                f"holds {others[0]!r}): choose a new or empty directory")
+
+
+def _only_a_pid(lock: Path) -> bool:
+    """A ``.lock`` as :class:`store.Lock` leaves it (a run killed before it wrote its manifest): a process id."""
+    try:
+        if not lock.is_file() or lock.stat().st_size > 32:
+            return False
+        text = lock.read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return text == "" or text.isdigit()
 
 
 def _existing_manifest(out: Path):

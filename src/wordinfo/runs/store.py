@@ -1,15 +1,20 @@
-"""A run directory on disk: its manifest, its Parquet parts, and the lock that keeps one writer.
+"""A run directory on disk: its manifest, its Parquet parts and their checksums, and the lock that keeps one writer.
 
 Layout::
 
-    RUNDIR/manifest.json               what was run: model + weights hash, settings, data file + hash
+    RUNDIR/manifest.json               what was run: model + weights hash, settings, calibration sample's hash,
+                                       data file + hash; ``format`` says it is a wordinfo run
     RUNDIR/parts/part-A-B.parquet      all rows of sentences A..B (inclusive), complete or absent
+    RUNDIR/parts/part-A-B.json         its SHA-256, size, row and sentence counts (written before the part)
+    RUNDIR/damaged/                    parts that failed their check, set aside (never deleted) by a resume
     RUNDIR/.lock                       held (flock) by the process writing the run
 
 Every file appears by an atomic rename of a finished, fsynced temporary file, so a
 process killed at any instant (``kill -9`` included) leaves only whole parts plus,
-at worst, a temporary file that the next run deletes. Which sentences are done is
-read from the part names alone.
+at worst, a temporary file of :func:`wordinfo.files.temporary_name`'s pattern, which the next
+run deletes; nothing else in a run directory is ever deleted or overwritten by anything but
+its own part. A part's checksum file is written before the part is renamed into place, so
+every part of a /4 run has one; :mod:`wordinfo.runs.integrity` checks them.
 """
 
 from __future__ import annotations
@@ -22,15 +27,19 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import WordinfoError
-from ..files import write_atomic, write_json  # noqa: F401  (write_json: the manifest, written by the runner)
+from ..files import sha256, temporary_target, write_atomic, write_json  # noqa: F401  (write_json: the manifest)
 
-FORMAT = "wordinfo.run/3"   # /2: standard errors (log_sigma_se, sigma_se, bits_se, word_bits_se); /3: pair,
-#                              segment and from_layer columns
-READABLE = ("wordinfo.run/2", FORMAT)   # what summary, query and report read (a /2 part lacks the /3 columns)
+FORMAT = "wordinfo.run/4"   # /2: standard errors (log_sigma_se, sigma_se, bits_se, word_bits_se); /3: pair,
+#                              segment and from_layer columns; /4: a checksum file per part, the calibration
+#                              sample's hash in the manifest
+READABLE = ("wordinfo.run/2", "wordinfo.run/3", FORMAT)   # what summary, query and report read
+CHECKSUMMED = (FORMAT,)          # formats whose parts carry checksums (older runs are readable, not verifiable)
 PART = re.compile(r"^part-(\d{9})-(\d{9})\.parquet$")
+CHECKSUM = re.compile(r"^part-(\d{9})-(\d{9})\.json$")
 # manifest fields that must agree for a run to be resumed into the same directory
 KEYS = ("format", "wordinfo_version", "model.name", "model.fingerprint", "target", "layers", "settings",
-        "truncate", "data.hash", "data.format", "data.text", "data.pair", "data.label", "data.header")
+        "calibration.hash", "truncate", "data.hash", "data.format", "data.text", "data.pair", "data.label",
+        "data.header")
 
 
 def schema():
@@ -97,10 +106,23 @@ def rows_from_explanation(exp, sentences=None, lines=None, labels=None, predicti
 # ---------------------------------------------------------------- files
 
 def write_part(rundir: Path, table, first: int, last: int) -> Path:
+    """Sentences ``first..last`` as one part: its checksum file first, then the part by an atomic rename."""
     import pyarrow.parquet as pq
     path = parts_dir(rundir) / f"part-{first:09d}-{last:09d}.parquet"
-    write_atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+    def checksum(tmp: Path) -> None:
+        sentences = len(set(table.column("sentence").to_pylist()))
+        write_json(checksum_path(path), {"part": path.name, "sha256": sha256(tmp), "bytes": tmp.stat().st_size,
+                                         "rows": table.num_rows, "sentences": sentences, "first": first,
+                                         "last": last})
+
+    write_atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"), before_rename=checksum)
     return path
+
+
+def checksum_path(part: Path) -> Path:
+    """``part-A-B.json`` beside ``part-A-B.parquet``: what the part's bytes and rows must be."""
+    return part.with_suffix(".json")
 
 
 def parts_dir(rundir: Path) -> Path:
@@ -115,41 +137,94 @@ def part_files(rundir: Path) -> list[Path]:
     return sorted(p for p in d.iterdir() if PART.match(p.name))
 
 
+def part_range(part: Path) -> tuple[int, int]:
+    """The inclusive sentence range a part's name says it holds."""
+    m = PART.match(Path(part).name)
+    return int(m.group(1)), int(m.group(2))
+
+
 def done_ranges(rundir: Path) -> list[tuple[int, int]]:
     """The inclusive sentence ranges already written, read from the part names."""
-    return [(int(m.group(1)), int(m.group(2))) for m in (PART.match(p.name) for p in part_files(rundir))]
+    return [part_range(p) for p in part_files(rundir)]
+
+
+def leftovers(rundir: Path) -> list[Path]:
+    """What a killed writer of this run can leave: temporary files of :func:`wordinfo.files.write_atomic` whose
+    target is a part, a checksum file or the manifest, and checksum files whose part never arrived. Nothing
+    else (a user's ``notes.tmp``, a folder) is ever one."""
+    d, rundir = parts_dir(rundir), Path(rundir)
+    found = [p for p in rundir.iterdir() if p.is_file() and temporary_target(p.name) == "manifest.json"] \
+        if rundir.is_dir() else []
+    if d.is_dir():
+        for p in d.iterdir():
+            target = temporary_target(p.name)
+            if p.is_file() and target is not None and (PART.match(target) or CHECKSUM.match(target)):
+                found.append(p)
+            elif p.is_file() and CHECKSUM.match(p.name) and not p.with_suffix(".parquet").exists():
+                found.append(p)
+    return sorted(found)
 
 
 def remove_leftovers(rundir: Path) -> int:
-    """Delete temporary files a killed writer left behind; returns how many."""
-    d = parts_dir(rundir)
-    stale = [p for p in d.iterdir() if p.name.endswith(".tmp")] if d.is_dir() else []
-    stale += [p for p in Path(rundir).glob(".*.tmp")]
+    """Delete :func:`leftovers` (under the run's lock: no writer is alive); returns how many."""
+    stale = leftovers(rundir)
     for p in stale:
         p.unlink(missing_ok=True)
     return len(stale)
 
 
-
-
 # ---------------------------------------------------------------- manifest
 
 def read_manifest(rundir: Path) -> dict:
+    """The manifest of a run directory, checked field by field: a directory is a run only if its manifest
+    says so, and a manifest edited by hand into something the readers cannot use is one line naming the field."""
     path = Path(rundir) / "manifest.json"
     if not path.is_file():
         raise WordinfoError(f"{str(rundir)!r} is not a wordinfo run (no manifest.json): "
                             "give a directory written by `wordinfo run`")
     try:
-        manifest = json.loads(path.read_text())
+        manifest = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise WordinfoError(f"{path} is not UTF-8 text: restore it or start a new run directory") from None
     except json.JSONDecodeError as e:
         raise WordinfoError(f"{path} is not valid JSON ({e.msg}): restore it or start a new run directory") from None
-    if manifest.get("format") not in READABLE:
+    if not isinstance(manifest, dict) or manifest.get("format") not in READABLE:
         raise WordinfoError(f"{path} is not a {FORMAT} manifest: give a directory written by `wordinfo run`")
+    problem = _malformed(manifest)
+    if problem:
+        raise WordinfoError(f"{path}: {problem} (edited by hand?): restore the manifest, or start a new run "
+                            "directory")
     return manifest
+
+
+# what every reader of a manifest relies on: field -> (test, what it must be)
+_FIELDS = {
+    "model.name": (lambda v: isinstance(v, str) and v, "a model name"),
+    "model.width": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number >= 1"),
+    "target": (lambda v: isinstance(v, str) and v, "a target name"),
+    "layers": (lambda v: isinstance(v, list) and v and all(isinstance(x, str) for x in v), "a list of layer labels"),
+    "settings": (lambda v: isinstance(v, dict), "an object"),
+    "settings.scale": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < float("inf"),
+                       "a number > 0"),
+    "data.rows": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number >= 1"),
+    "limit": (lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 1),
+              "null or a whole number >= 1"),
+}
+
+
+def _malformed(manifest: dict) -> str | None:
+    for key, (ok, what) in _FIELDS.items():
+        value = _get(manifest, key)
+        if not ok(value):
+            return f"{key!r} is missing" if value is None else f"{key!r} must be {what}, got {_short(value)}"
+    return None
 
 
 def differences(old: dict, new: dict) -> list[str]:
     """The manifest fields (of KEYS) on which two runs disagree, as 'field: old -> new'."""
+    if old.get("format") != new.get("format"):
+        return [f"it was written by an older wordinfo (format {old.get('format')}, this one writes {FORMAT}), "
+                "which summary, query and report still read"]
     out = []
     same_weights = _get(old, "model.fingerprint") is not None and _get(old, "model.fingerprint") == _get(
         new, "model.fingerprint")

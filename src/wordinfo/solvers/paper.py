@@ -13,6 +13,7 @@ from typing import Callable
 
 import torch
 
+from ..errors import WordinfoError
 from ..objective import objective
 from ..problem import Problem
 from ._result import SolverResult
@@ -47,6 +48,9 @@ def solve_paper(problem: Problem, *, steps: int = 5000, lr: float = 0.01,
                 if loss.item() < best:
                     best, best_r = loss.item(), r.detach().clone()
                 opt.step()
+            if not math.isfinite(best):         # never a sigma whose loss is not finite
+                raise WordinfoError(f"{problem.name(t)}: no step of the paper solver had a finite loss: check "
+                                    "the model (a half-precision overflow? try --dtype float32)")
             u[t, b] = (torch.nn.functional.logsigmoid(best_r) + log_scale)[0, 0].masked_fill(~wm[0], 0.0)
             best_loss[t, b] = best
             done += 1

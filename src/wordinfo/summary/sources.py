@@ -12,11 +12,11 @@ holds runs (``OUT/probe``, the probe runs of a training) is those runs, in natur
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from ..errors import WordinfoError
+from ..files import read_json
 from .sql import quote
 
 # columns added by later run formats, and what an older part means by their absence
@@ -31,15 +31,18 @@ class RunSource:
         self.manifest = run.manifest
 
     def register(self, con, view):
+        """The parts as a view, read by pyarrow (a dataset: streamed, columns and filters pushed down), so that
+        the connection itself needs no file access (the Workspace turns it off); a damaged part is refused."""
+        self.run.check()
         files = self.run.files()
         if not files:
             raise WordinfoError(f"{self.run.path} has no results yet: let `wordinfo run` write at least one part")
-        import pyarrow.parquet as pq
-        listed = ", ".join(quote(str(f)) for f in files)
-        have = set(pq.read_schema(files[0]).names)
+        import pyarrow.dataset as ds
+        parts = ds.dataset([str(f) for f in files], format="parquet")
+        have = set(parts.schema.names)
         later = "".join(f", {v} AS {k}" for k, v in LATER_COLUMNS.items() if k not in have)
-        con.execute(f"CREATE VIEW {view} AS SELECT {quote(self.name)} AS run, *{later} "
-                    f"FROM read_parquet([{listed}])")
+        con.register(f"{view}_parts", parts)
+        con.execute(f"CREATE VIEW {view} AS SELECT {quote(self.name)} AS run, *{later} FROM {view}_parts")
 
     def explanation(self, ids):
         return self.run.explanation(ids)
@@ -81,12 +84,9 @@ def open_sources(sources) -> list:
             if p.is_dir():
                 s = Run(p)
             elif p.is_file():
-                try:
-                    d = json.loads(p.read_text())
-                    s = d if "mean_bits_kept" in d else Explanation.from_dict(d)
-                except (json.JSONDecodeError, KeyError, TypeError, ValueError, UnicodeDecodeError, AttributeError):
-                    raise WordinfoError(f"{str(p)!r} is not an explain --json file: give a run directory or the "
-                                        "output of `wordinfo explain --json`") from None
+                d = read_json(p, "explain --json file", "give a run directory or the output of `wordinfo explain "
+                              "--json`")
+                s = d if isinstance(d, dict) and "mean_bits_kept" in d else Explanation.from_dict(d, str(p))
                 base = p.stem
             else:
                 raise WordinfoError(f"{str(p)!r} not found: give a run directory or an explain --json file")
@@ -134,9 +134,13 @@ def matrix_explanations(obj):
             raise WordinfoError("this layer matrix keeps no explanations: make it with wordinfo.layer_matrix")
         return sorted(obj.explanations.items())
     if isinstance(obj, dict) and "mean_bits_kept" in obj:
-        items = sorted((int(a), e) for a, e in obj.get("explanations", {}).items())
+        held = obj.get("explanations", {})
+        if not isinstance(held, dict) or not all(str(a).isdigit() for a in held):
+            raise WordinfoError("the layer matrix file's 'explanations' must map layer numbers to explanations: "
+                                "write it with `wordinfo explain --from-layer all --json`")
+        items = sorted((int(a), e) for a, e in held.items())
         if not items:
             raise WordinfoError("the layer matrix file holds no explanations: write it with "
                                 "`wordinfo explain --from-layer all --json`")
-        return [(a, Explanation.from_dict(e)) for a, e in items]
+        return [(a, Explanation.from_dict(e, f"the layer matrix's explanation from layer {a}")) for a, e in items]
     return None

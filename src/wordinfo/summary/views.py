@@ -5,6 +5,12 @@ Each source (see :mod:`wordinfo.summary.sources`) becomes a view tagged with its
 ``words`` (with each word's category and, when a tagger is asked for, ``pos``),
 ``sentences`` and ``forgetting``. The word lists are the tables ``stopwords`` and
 ``lexicon``; the tags, ``pos_tags``.
+
+Analysis never writes: the runs' Parquet is read by pyarrow (:mod:`~wordinfo.summary.sources`), and once the
+views exist the connection is locked with DuckDB's own settings (:data:`READ_ONLY`): no external access
+(``COPY ... TO``, ``ATTACH`` of a file, ``EXPORT``, extensions, reading any other file), no spilling to a
+temporary directory, and ``lock_configuration``, so that no query can turn these back on. A query may still
+make tables in memory.
 """
 
 from __future__ import annotations
@@ -13,6 +19,12 @@ from ..errors import WordinfoError
 from . import wordlists
 from .sources import open_sources
 from .sql import FORGETTING_SQL, POS_JOIN, SENTENCES_SQL, WORDS_SQL
+
+# DuckDB settings that leave a connection nothing but its registered views and memory (duckdb.org/docs,
+# "Securing DuckDB"); the last one makes them final
+READ_ONLY = ("SET temp_directory = ''", "SET autoinstall_known_extensions = false",
+             "SET autoload_known_extensions = false", "SET python_enable_replacements = false",
+             "SET enable_external_access = false", "SET lock_configuration = true")
 
 
 class Workspace:
@@ -42,6 +54,8 @@ class Workspace:
                                           join=POS_JOIN if self.tagger else ""))
         self.con.execute(SENTENCES_SQL)
         self.con.execute(FORGETTING_SQL.format(fraction=float(fraction)))
+        for setting in READ_ONLY:
+            self.con.execute(setting)
 
     def __enter__(self):
         return self
@@ -57,10 +71,19 @@ class Workspace:
         return [s.name for s in self.sources]
 
     def query(self, sql: str):
-        """A DataFrame; a DuckDB error becomes a one-line WordinfoError."""
+        """A DataFrame; a DuckDB error becomes a one-line WordinfoError, a query that would write says so."""
         import duckdb
+        if not isinstance(sql, str) or not sql.strip():
+            raise WordinfoError('empty query: give one SQL query, e.g. "SELECT word, bits FROM words LIMIT 5" '
+                                "(views: tokens, words, sentences, forgetting)")
         try:
             return self.con.execute(sql).df()
+        except (duckdb.PermissionException, duckdb.InvalidInputException) as e:
+            first = str(e).strip().splitlines()[0]
+            if "disabled by configuration" not in first and "configuration has been locked" not in first:
+                raise WordinfoError(f"query failed: {first} (views: tokens, words, sentences, forgetting)") from None
+            raise WordinfoError(f"query refused: analysis only reads the runs ({first}); to save a result, use "
+                                "--format csv > FILE, or summary -o DIR") from None
         except duckdb.Error as e:
             first = str(e).strip().splitlines()[0]
             raise WordinfoError(f"query failed: {first} (views: tokens, words, sentences, forgetting)") from None
