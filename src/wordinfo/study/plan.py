@@ -31,10 +31,11 @@ class Plan:
     models_dir: str | None = None        # where trained models live (reused when their recipe matches)
     train_subset: int | None = None      # quick: train on the first N training sentences only
     epochs: int | None = None            # quick: this many epochs for every model
-    probe_size: int = 6                  # F6: sentences explained before training and after every epoch
+    probe_size: int = 3                  # F6: sentences explained before training and after every epoch
+    probe_epochs: int = 4                # F6: epochs of each family's probed training
     reverse_sentences: int = 16          # F8: reverse-task sequences
     bad_lr_factor: float = 30.0          # F7: the too-large learning rate, times the family's default
-    bad_lr_family: str = "lstm"
+    bad_lr_family: str = "cnn"
     bootstrap: int = 2000                # bootstrap resamples of each interval
     workers: int = 1                     # Ray actors for the corpus runs (1: this process)
     notes: dict = field(default_factory=dict)
@@ -50,8 +51,8 @@ class Plan:
             raise WordinfoError(f"--n must be at least 4 (two sentences from each CoLA half), got {n}")
         if quick:
             return cls(str(out), True, families, n or 4, seed, precision=0.15, max_samples=32,
-                       models_dir=models_dir, train_subset=320, epochs=1, probe_size=2, reverse_sentences=2,
-                       bootstrap=200, workers=workers)
+                       models_dir=models_dir, train_subset=320, epochs=1, probe_size=2, probe_epochs=2,
+                       reverse_sentences=2, bootstrap=200, workers=workers)
         return cls(str(out), False, families, n or 64, seed, models_dir=models_dir, workers=workers)
 
     # ---- where things are
@@ -79,11 +80,20 @@ class Plan:
         return d
 
     def identity(self) -> dict:
-        """What must match for a directory to be resumed (the output path and the worker count may change)."""
+        """What must match for a directory to be resumed: what the shared models and corpus runs depend on (the
+        output path, the worker count and the settings of single findings, :data:`FINDING_SETTINGS`, may change;
+        each finding's result records the ones it ran with)."""
         d = self.to_dict()
-        for k in ("out", "workers", "notes", "models_dir"):
+        for k in ("out", "workers", "notes", "models_dir", *FINDING_SETTINGS):
             d.pop(k)
         return d
+
+    def finding_settings(self) -> dict:
+        return {k: getattr(self, k) for k in FINDING_SETTINGS}
+
+
+# settings that only some findings read, recorded with each finding's result rather than fixed for the directory
+FINDING_SETTINGS = ("probe_size", "probe_epochs", "reverse_sentences", "bad_lr_factor", "bad_lr_family", "bootstrap")
 
 
 # What the study does differently from the paper: printed at the top of study.md

@@ -62,6 +62,7 @@ def run_study(out: str | Path, quick: bool = False, families=None, n: int | None
             write_json(path, result.to_dict(), sort_keys=False)
             results[fid] = result
             state["seconds"][fid] = result.seconds
+            state.setdefault("settings", {})[fid] = plan.finding_settings()
             write_json(out / "study.json", state, sort_keys=False)
             log(f"{fid}: {result.verdict} ({result.seconds:.0f} s): {result.why}")
             write_report(out, plan, _all_results(out, results), state)

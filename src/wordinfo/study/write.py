@@ -45,8 +45,10 @@ def markdown(ctx: dict) -> str:
     lines += ["", "## Verdicts", "", "| finding | verdict | why |", "|---|---|---|"]
     lines += [f"| {r.id}: {r.title} | **{r.verdict}** | {_cell(r.why)} |" for r in ctx["results"]]
     for r in ctx["results"]:
+        used = ctx["state"].get("settings", {}).get(r.id)
+        used = f" Settings: {', '.join(f'{k} {v}' for k, v in used.items())}." if used else ""
         lines += ["", f"## {r.id}: {r.title}", "", f"**The paper says.** {r.paper}", "",
-                  f"**We measured.** {r.how} ({r.seconds / 60:.1f} min)", ""]
+                  f"**We measured.** {r.how} ({r.seconds / 60:.1f} min.{used})", ""]
         for m in r.measured:
             unit = f" {m.unit}" if m.unit else ""
             lines.append(f"- {m.what}: **{m.interval.text()}**{unit} (n = {m.interval.n})")

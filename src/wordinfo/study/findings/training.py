@@ -27,7 +27,8 @@ class OverTraining(Finding):
     def measure(self, data):
         plan, b = data.plan, data.plan.bootstrap
         measured, checks, rows, dirs = [], [], [], []
-        recipe = {"epochs": 2} if plan.quick else None        # quick: two epochs, so that a curve has a middle
+        # every family for the same few epochs: the trajectory, not the best model (that is the main models' job)
+        recipe = {"epochs": plan.probe_epochs}
         for family in plan.families:
             name = f"f6-sst2-{family}"
             model = data.model(name, "sst2", family, recipe=recipe, probe=data.probe_file,
@@ -67,7 +68,8 @@ class OverTraining(Finding):
                            tables={"bits kept per word, by epoch and layer": table(
                                ["family", "epoch", "layer", "bits kept"], rows)},
                            figures=[str(figure.relative_to(plan.root))],
-                           how=f"Each family trained on SST-2 with `wordinfo train --probe`: {plan.probe_size} SST-2 "
+                           how=f"Each family trained on SST-2 for {plan.probe_epochs} epochs (else its default recipe) "
+                               f"with `wordinfo train --probe`: {plan.probe_size} SST-2 "
                                "test sentences (after the ones the corpus runs explain) explained with the default "
                                "solver before training (epoch 0) and after every epoch, every layer; the saved "
                                "weights are the best validation epoch's, the probe shows every epoch. The peak "
