@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...baselines.sentence import SentenceFactory
 from ...evaluation.coherency import adjacent_layers
+from ...job import Job
+from ...settings import describe
 from ..figures import two_scales
 from ..finding import Finding, Measured, table, verdict_of
 from ..intervals import difference, mean_interval
@@ -14,24 +15,16 @@ from ..intervals import difference, mean_interval
 PROBES = 16
 
 
-def gradient_norms(encoder, sentence, targets, probes: int = PROBES, seed: int = 0) -> np.ndarray:
-    """``[layers, words]``: the Frobenius norm of each word's Jacobian block ``d s_l / d x_i`` (its pieces'
-    squares summed), by Hutchinson's estimate with ``probes`` Gaussian output directions."""
-    gen = torch.Generator().manual_seed(seed)
-    out = np.zeros((len(targets), len(sentence.word_map.words)))
-    tw = np.array(sentence.word_map.token_word)
+def gradient_norms(encoder, text: str, word_map, targets, probes: int = PROBES, seed: int = 0) -> np.ndarray:
+    """``[layers, words]``: the Frobenius norm of each word's Jacobian block ``d s_l / d x_i``, raw (sigma_S = 1),
+    its pieces' squares added: the solver's own Hutchinson estimate
+    (:meth:`wordinfo.problem.Problem.jacobian_sq_norms`, ``probes`` Rademacher directions, seeded by the sentence)."""
+    job = Job(encoder=encoder, targets=list(targets), feature_stds=[torch.ones(()) for _ in targets], truncate=True,
+              options={}, settings=describe(lam=0.1, scale=1.0, seed=seed, solver="default", feature_std="1 (raw)"))
     with encoder.frozen():
-        for row, t in enumerate(targets):
-            x = sentence.x.clone().requires_grad_(True)
-            s = encoder.forward(x[None], sentence.mask, [t])[0]
-            sq = torch.zeros(x.shape[1])
-            for _ in range(probes):
-                v = torch.randn(s.shape, generator=gen)
-                g, = torch.autograd.grad((s * v).sum(), x, retain_graph=True)
-                sq += g[0].pow(2).sum(-1)
-            per_token = (sq / probes).numpy()
-            out[row] = np.sqrt(np.bincount(tw, per_token, minlength=out.shape[1]))
-    return out
+        problem, _ = job.problem([text])
+        sq, _ = problem.jacobian_sq_norms(torch.arange(1), probes, stream=0)
+    return np.sqrt(word_map.merge(sq[:, 0].detach().numpy()))
 
 
 class Coherency(Finding):
@@ -46,14 +39,13 @@ class Coherency(Finding):
         exp = data.first_sentences(name, 2 if plan.quick else 8)
         encoder = data.encoder(name)
         targets = encoder.targets("all", "tokens")
-        make = SentenceFactory(encoder)
         spread = {"bits": [], "gradient": []}
         agree = {"bits": [], "gradient": []}
         first = None
         for i, text in enumerate(exp.texts):
             words = [w for w, sp in enumerate(exp.word_maps[i].special) if not sp]
             bits = exp.word_values("kept", i)[:, words]
-            grad = gradient_norms(encoder, make(text), targets, seed=plan.seed)[:, words]
+            grad = gradient_norms(encoder, text, exp.word_maps[i], targets, seed=plan.seed)[:, words]
             for key, v in (("bits", bits), ("gradient", grad)):
                 med = np.median(v, axis=1)
                 spread[key].append(float(np.log10(med.max() / max(med.min(), 1e-30))))
@@ -88,6 +80,6 @@ class Coherency(Finding):
                            figures=[str(f.relative_to(plan.root)) for f in figures],
                            how=f"{name}, its first {len(exp.texts)} SST-2 test sentences, every layer's token states. "
                                f"Bits kept from the corpus run; raw gradient norms ||d s_l / d x_i||_F per word by "
-                               f"Hutchinson's estimate ({PROBES} probes). Spread: log10 of the largest over the "
-                               "smallest layer median; agreement: mean Spearman of adjacent layers' per-word values. "
-                               f"The figure is the first sentence: \"{exp.texts[0]}\".")
+                               f"the solver's Hutchinson estimate ({PROBES} Rademacher probes). Spread: log10 of the "
+                               "largest over the smallest layer median; agreement: mean Spearman of adjacent layers' "
+                               f"per-word values. The figure is the first sentence: \"{exp.texts[0]}\".")
