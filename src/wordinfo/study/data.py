@@ -100,10 +100,15 @@ class StudyData:
         return {"epochs": self.plan.epochs} if self.plan.epochs else {}
 
     def _n_train(self, task: str):
+        """The training sentences ``wordinfo train`` keeps after carving off its validation split (its own rule)."""
+        import inspect
+
+        from ..training.data import split_validation
+        from ..training.train import train
         if task == "reverse":
             return None
-        n = len(read_labelled(self._train_file(task))[0])
-        return n - max(1, round(0.1 * n))
+        fraction = inspect.signature(train).parameters["val_fraction"].default
+        return len(split_validation(*read_labelled(self._train_file(task)), fraction)[0][0])
 
     def _train_file(self, task: str) -> Path:
         full = self.data_dir / TRAIN_FILES[task]

@@ -47,11 +47,11 @@ def run_study(out: str | Path, quick: bool = False, families=None, n: int | None
         for sub in LAYOUT:
             (out / sub).mkdir(exist_ok=True)
         data = StudyData(plan, log, data_dir)
+        saved = _saved(out)                      # what earlier calls finished: every finding's, for the write-up
         results: dict[str, Result] = {}
         for fid in ids:
-            path = out / "findings" / f"{fid}.json"
-            if path.is_file():
-                results[fid] = Result.from_dict(json.loads(path.read_text()))
+            if fid in saved:
+                results[fid] = saved[fid]
                 log(f"{fid}: done before ({results[fid].verdict})")
                 continue
             f = finding(fid)
@@ -59,27 +59,25 @@ def run_study(out: str | Path, quick: bool = False, families=None, n: int | None
             started = time.time()
             result = f.measure(data)
             result.seconds = round(time.time() - started, 1)
-            write_json(path, result.to_dict(), sort_keys=False)
-            results[fid] = result
+            write_json(out / "findings" / f"{fid}.json", result.to_dict(), sort_keys=False)
+            results[fid] = saved[fid] = result
             state["seconds"][fid] = result.seconds
             state.setdefault("settings", {})[fid] = plan.finding_settings()
             write_json(out / "study.json", state, sort_keys=False)
             log(f"{fid}: {result.verdict} ({result.seconds:.0f} s): {result.why}")
-            write_report(out, plan, _all_results(out, results), state)
-        write_report(out, plan, _all_results(out, results), state)
+            write_report(out, plan, _in_order(saved), state)
+        write_report(out, plan, _in_order(saved), state)
     return results
 
 
-def _all_results(out: Path, results: dict[str, Result]) -> dict[str, Result]:
-    """The results of this call and those an earlier call left in the directory, in the registry's order."""
-    found = {}
-    for fid in IDS:
-        path = out / "findings" / f"{fid}.json"
-        if fid in results:
-            found[fid] = results[fid]
-        elif path.is_file():
-            found[fid] = Result.from_dict(json.loads(path.read_text()))
-    return found
+def _saved(out: Path) -> dict[str, Result]:
+    """The results earlier calls left in the directory."""
+    paths = {fid: out / "findings" / f"{fid}.json" for fid in IDS}
+    return {fid: Result.from_dict(json.loads(p.read_text())) for fid, p in paths.items() if p.is_file()}
+
+
+def _in_order(results: dict[str, Result]) -> dict[str, Result]:
+    return {fid: results[fid] for fid in IDS if fid in results}
 
 
 def _state(out: Path, plan: Plan, command: str | None) -> dict:

@@ -29,8 +29,9 @@ class Invariance(Finding):
         target = layer_targets[len(layer_targets) // 2 - 1] if len(layer_targets) > 1 else layer_targets[0]
         make = SentenceFactory(encoder)
         rng = np.random.default_rng(plan.seed)
+        probe = make("a b")
         with encoder.frozen(), torch.no_grad():
-            width = encoder.forward(make("a b").x[None], make("a b").mask, [target])[0].shape[-1]
+            width = encoder.forward(probe.x[None], probe.mask, [target])[0].shape[-1]
         perm = torch.from_numpy(rng.permutation(width))
         factor = torch.from_numpy(np.exp(rng.uniform(-math.log(10), math.log(10), width))).float()
 
