@@ -15,6 +15,7 @@ import transformers
 from typer.testing import CliRunner
 
 import wordinfo
+from helpers.agreement import assert_same_answer
 from helpers.errors import one_line_error
 from helpers.models import FAST
 from helpers.threads import one_thread
@@ -116,13 +117,15 @@ def test_the_second_text_changes_the_first_texts_answer(tiny_bert):
     assert not np.allclose(alone.sigma[0][:, :n], paired.sigma[0][:, :n])
 
 
-def test_a_batch_of_pairs_matches_each_pair_alone(tiny_bert):
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_a_batch_of_pairs_matches_each_pair_alone(tiny_bert, dtype):
     model, tok = tiny_bert
     texts, seconds = [FIRST, "dull"], [SECOND, "a long and tiring evening"]
-    both = wordinfo.explain(texts, model, tok, pair=seconds, batch_size=2, **FAST)
+    both = wordinfo.explain(texts, model, tok, pair=seconds, batch_size=2, dtype=dtype, **FAST)
     for i in range(2):
-        one = wordinfo.explain(texts[i], model, tok, pair=seconds[i], **FAST)
-        np.testing.assert_allclose(both.sigma[i], one.sigma[0], rtol=2e-4)
+        one = wordinfo.explain(texts[i], model, tok, pair=seconds[i], dtype=dtype, **FAST)
+        assert_same_answer(one.sigma[0], one.sigma_se[0], one.steps[0], both.sigma[i], both.sigma_se[i],
+                           both.steps[i], dtype)
 
 
 def test_a_decoder_only_model_reads_the_pair_as_its_tokenizer_joins_it(minilm_tokenizer):

@@ -196,15 +196,16 @@ class Problem:
         _, contrib = linear.sample_errors(log_sigma + shrink, items, eps, targets, word_grads=True)
         return contrib / LINEAR_SHRINK ** 2
 
-    def exact_jacobian_cost(self, target: int) -> tuple[str, int]:
-        """The cheaper exact way to ``||J_i||_F^2`` for one target and its cost in passes.
+    def exact_jacobian_cost(self, target: int, item: int) -> tuple[str, int]:
+        """The cheaper exact way to ``||J_i||_F^2`` for one target and one item, and its cost in passes.
 
         'output': one vector-Jacobian product per output element (a forward and a backward
         pass each, about 3 forward passes); 'input': central differences along every input
-        coordinate (2 forward passes each).
+        coordinate of the item's own words (2 forward passes each), so the choice is the item's
+        whatever batch it is in.
         """
-        out = 3 * int(self.clean[target][0].numel())
-        inp = 2 * int(self.mask.sum(-1).max()) * self.width
+        out = 3 * int(self.clean[target][item].numel())
+        inp = 2 * int(self.mask[item].sum()) * self.width
         return ("output", out) if out <= inp else ("input", inp)
 
     def jacobian_sq_norms(self, items: torch.Tensor, probes: int, stream: int,

@@ -11,7 +11,7 @@ Read top to bottom, it does this for every (target, sentence) pair at once:
    of samples (its Jacobian norms exact, by a basis of the output or by central differences
    along the input, when that costs at most ``exact_jacobian`` passes; else estimated to
    half of ``precision``). It costs a second pass per sample, so it is used for a
-   target only when a pilot shows it cuts the variance at least ``CV_GAIN``-fold (on MiniLM's
+   (target, sentence) pair only when a pilot shows it cuts the variance at least ``CV_GAIN``-fold (on MiniLM's
    layers it cuts it 1.1-fold at layer 6 to 2.6-fold at layer 1 and is left off; on a linear
    function it removes it: ``benchmarks/noise_designs.py``).
 3. *Common random numbers.* Each sentence draws its noise once (independent ``N(0, I)``
@@ -116,7 +116,7 @@ def solve_fixed_point(problem: Problem, *, precision: float = DEFAULT_PRECISION,
                                                                  progress, step_count)
                 step_count += int(steps.max())
                 worst = se.amax(-1)
-                passes = (1 + _take(cv.use[:, None].expand(-1, b_count), ts, bs).long()) * r
+                passes = (1 + _take(cv.use, ts, bs).long()) * r
                 for key, value in (("steps", _take(state["steps"], ts, bs) + steps), ("loss", loss), ("se", se),
                                    ("converged", ok & (worst <= precision)), ("samples", torch.full_like(steps, r))):
                     _put(state[key], ts, bs, value, cells)
@@ -138,7 +138,8 @@ def solve_fixed_point(problem: Problem, *, precision: float = DEFAULT_PRECISION,
                         info={"precision": precision, "samples": samples, "max_samples": max_samples,
                               "probes": probes, "control_variate": control_variate, "exact_jacobian": exact_jacobian,
                               "tol": tol, "max_steps": max_steps,
-                              "control_variate_targets": [int(t) for t in cv.use.nonzero().flatten()]},
+                              "control_variate_targets": [int(t) for t in cv.use.any(1).nonzero().flatten()],
+                              "control_variate_pairs": int(cv.use.sum())},
                         samples=state["samples"])
 
 
@@ -146,20 +147,23 @@ def solve_fixed_point(problem: Problem, *, precision: float = DEFAULT_PRECISION,
 
 @dataclasses.dataclass
 class _ControlVariate:
-    use: torch.Tensor           # [T] bool
+    use: torch.Tensor           # [T, B] bool: per pair (target, sentence)
     norms: torch.Tensor         # [T, B, n] ||J_i / sigma_S||_F^2 (float32 passes), where used
     norms_se: torch.Tensor      # [T, B, n] their standard error (0 when exact)
     cost: torch.Tensor          # [T, B] passes spent deciding and measuring
 
 
 def _control_variates(problem, u, items, d, mode, exact_jacobian, samples, precision) -> _ControlVariate:
-    """Decide per target whether the linearised control variate pays, and measure what it needs.
+    """Decide per pair (target, sentence) whether the linearised control variate pays, and measure what it needs.
 
-    'auto' runs a pilot of a few samples at the warm start: the control variate is kept where it
-    cuts the median word's variance of ``dR/du_i`` at least ``CV_GAIN``-fold. Its mean needs
-    ``||J_i||^2``: exact (a basis of the output, or central differences along the input, the
-    cheaper) when that costs at most ``exact_jacobian`` passes, else Hutchinson probes, four
-    times as many a round (64 to 4,096), until their error is below half of ``precision``.
+    'auto' runs a pilot of a few samples at the warm start: the control variate is kept for a
+    pair where it cuts the median word's variance of ``dR/du_i`` at least ``CV_GAIN``-fold. Its
+    mean needs ``||J_i||^2``: exact (a basis of the output, or central differences along the
+    input, the cheaper for that sentence) when that costs at most ``exact_jacobian`` passes, else
+    Hutchinson probes, four times as many a round (64 to 4,096), until that sentence's error is
+    below half of ``precision``. Every decision and every probe count is the sentence's own, so
+    a sentence gets the same answer alone or in any batch (a decision by the batch's median word
+    or worst word would not give it).
     """
     t_count, b_count = u.shape[:2]
     zeros = torch.zeros_like(u)
@@ -168,7 +172,7 @@ def _control_variates(problem, u, items, d, mode, exact_jacobian, samples, preci
         from ..errors import WordinfoError
         raise WordinfoError(f"unknown control_variate {mode!r}: use auto, on or off")
     if mode == "off":
-        return _ControlVariate(torch.zeros(t_count, dtype=torch.bool, device=u.device), zeros, zeros, cost)
+        return _ControlVariate(torch.zeros(t_count, b_count, dtype=torch.bool, device=u.device), zeros, zeros, cost)
     linear = dataclasses.replace(problem, compute_dtype=None)
     targets = list(range(t_count))
     if mode == "auto":
@@ -176,29 +180,34 @@ def _control_variates(problem, u, items, d, mode, exact_jacobian, samples, preci
         eps = problem.noise(items, pilot, PILOT_STREAM)
         _, contrib = problem.sample_errors(u, items, eps, targets, word_grads=True)
         lin = problem.linear_word_grads(u, items, eps, targets)
-        wm = problem.mask[None].expand(t_count, -1, -1)
-        ratio = ((contrib - lin).var(2) / contrib.var(2).clamp_min(1e-30))[wm]
-        per_target = ratio.view(t_count, -1).median(-1).values if ratio.numel() else ratio
-        use = per_target * CV_GAIN < 1.0
+        ratio = (contrib - lin).var(2) / contrib.var(2).clamp_min(1e-30)                  # [T, B, n]
+        per_pair = ratio.masked_fill(~problem.mask[None], math.nan).nanmedian(-1).values
+        use = per_pair * CV_GAIN < 1.0
         cost += 2 * pilot
     else:
-        use = torch.ones(t_count, dtype=torch.bool, device=u.device)
+        use = torch.ones(t_count, b_count, dtype=torch.bool, device=u.device)
     norms, norms_se = zeros.clone(), zeros.clone()
-    for t in use.nonzero().flatten().tolist():
-        how, passes = problem.exact_jacobian_cost(t)
-        if passes <= exact_jacobian:
-            n_t, se_t = linear.jacobian_sq_norms(items, 0, PROBE_STREAM + 8, targets=[t], exact=how)
-            cost[t] += passes
-        else:
-            probes = 64
-            while True:
-                n_t, se_t = linear.jacobian_sq_norms(items, probes, PROBE_STREAM + 8, targets=[t])
-                cost[t] += 3 * probes
-                rel = (se_t / n_t.clamp_min(1e-30))[0][problem.mask]
-                if probes >= 4096 or float(rel.max()) <= precision / 2:
-                    break
+    for t in use.any(1).nonzero().flatten().tolist():
+        # sentences grouped by how their norms are measured: each sentence's result is its own
+        plans: dict = {}
+        for b in use[t].nonzero().flatten().tolist():
+            how, passes = problem.exact_jacobian_cost(t, b)
+            plans.setdefault(how if passes <= exact_jacobian else None, []).append((b, passes))
+        for how, group in plans.items():
+            bs = torch.tensor([b for b, _ in group], dtype=torch.long, device=u.device)
+            if how is not None:
+                n_t, se_t = linear.jacobian_sq_norms(items[bs], 0, PROBE_STREAM + 8, targets=[t], exact=how)
+                cost[t, bs] += torch.tensor([passes for _, passes in group], device=u.device)
+                norms[t, bs], norms_se[t, bs] = n_t[0], se_t[0]
+                continue
+            probes, left = 64, bs
+            while len(left):
+                n_t, se_t = linear.jacobian_sq_norms(items[left], probes, PROBE_STREAM + 8, targets=[t])
+                cost[t, left] += 3 * probes
+                norms[t, left], norms_se[t, left] = n_t[0], se_t[0]
+                rel = (se_t[0] / n_t[0].clamp_min(1e-30)).masked_fill(~problem.mask[items[left]], 0.0).amax(-1)
+                left = left[rel > precision / 2] if probes < 4096 else left[:0]
                 probes *= 4
-        norms[t], norms_se[t] = n_t[0], se_t[0]
     return _ControlVariate(use, norms, norms_se, cost)
 
 
@@ -224,13 +233,16 @@ class _Search:
         m = contrib.shape[2]
         loss = objective(errors.mean(-1), u, p.mask[items][None], p.lam)
         extra = torch.zeros_like(u)
-        use = self.cv.use[targets]
-        if bool(use.any()):
-            tc = targets[use]
-            lin = p.linear_word_grads(u[use], items, eps, tc.tolist())
-            slope = 2 * torch.exp(2 * u[use]) / _take(self.d, lt, li)[use][..., None]
-            contrib[use] = contrib[use] - lin + (slope * _take(self.cv.norms, tc, items))[:, :, None]
-            extra[use] = (slope * _take(self.cv.norms_se, tc, items)).pow(2)
+        use = _take(self.cv.use, targets, items)                                          # [T', A]
+        if bool(use.any()):      # the second pass, on the sub-grid of the pairs that use it
+            ut, ui = use.any(1).nonzero().flatten(), use.any(0).nonzero().flatten()
+            uu, tc, ic = _take(u, ut, ui), targets[ut], items[ui]
+            lin = p.linear_word_grads(uu, ic, eps[ui], tc.tolist())
+            slope = 2 * torch.exp(2 * uu) / _take(_take(self.d, lt, li), ut, ui)[..., None]
+            where = _take(use, ut, ui)
+            _put(contrib, ut, ui, _take(contrib, ut, ui) - lin + (slope * _take(self.cv.norms, tc, ic))[:, :, None],
+                 where)
+            _put(extra, ut, ui, (slope * _take(self.cv.norms_se, tc, ic)).pow(2), where)
         grad = contrib.mean(2)
         se = (contrib.var(2) / m + extra).sqrt() if m > 1 else torch.full_like(grad, math.inf)
         return loss, grad, se
