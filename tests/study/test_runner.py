@@ -1,7 +1,8 @@
 """``wordinfo study --quick``: every finding's section, with finite numbers; resumed, refused, one-line errors.
 
 The quick study trains its own small models (one epoch on 320 sentences) and explains a handful of
-sentences: about 8 minutes on two cores with all four families, too long for the default suite. So
+sentences: 115 s on two cores with all four families (CI's run from a fresh clone, 4c59ba1), too long for the
+default suite. So
 the tests that need it are marked ``study`` (left out by default): CI (``.ci/run``) runs
 ``wordinfo study --quick --out DIR`` as it is and then ``pytest -m study`` with ``WORDINFO_STUDY_DIR=DIR``;
 without that variable ``pytest -m study`` makes a quick study of two families (bert and lstm: enough for
@@ -62,6 +63,24 @@ def test_the_write_up_states_the_protocol_differences_and_the_wall_time(quick):
     md = (quick / "study.md").read_text()
     assert "MiniLM-L6" in md and "frozen" in md and "QQP" in md
     assert re.search(r"\d+ minutes of wall time", md)
+    # every model it used is accounted for: trained here, in the wall time, with its training time
+    models = json.loads((quick / "study.json").read_text())["models"]
+    assert {"sst2-bert", "cola-lstm"} <= set(models)
+    assert all(m["trained"] == "here" and m["wall_time_s"] > 0 for m in models.values()), models
+    assert re.search(r"Models: \d+ trained by the study \(counted in its wall time\): \d+ min of training", md)
+
+
+def test_the_write_up_says_which_models_were_reused_and_what_their_training_took():
+    from wordinfo.study.plan import Plan
+    from wordinfo.study.write import models_sentence
+    plan = Plan.make("out", models_dir="trained")
+    models = {"sst2-bert": {"trained": "before", "wall_time_s": 600.0},
+              "cola-cnn": {"trained": "before", "wall_time_s": None},
+              "sst2-cnn-lr30": {"trained": "here", "wall_time_s": 90.0}}
+    text = models_sentence(models, plan)
+    assert "1 trained by the study (counted in its wall time): 2 min of training (sst2-cnn-lr30)" in text
+    assert "2 reused from trained, trained before it (not counted): 10 min of training, 1 not timed" in text
+    assert models_sentence({}, plan) == ""
 
 
 @study

@@ -54,6 +54,7 @@ class StudyData:
                                         "CoLA from ../shared/data (or --data-dir DIR holding sst2/ and cola/)")
         self._words: dict = {}
         self._specs: dict = {}            # model name -> (task, arch, recipe overrides)
+        self.models: dict = {}            # model name -> {"trained": here or before, "wall_time_s": its training's}
 
     # ---- names
     @property
@@ -84,6 +85,7 @@ class StudyData:
             have = json.loads(metrics.read_text())
             if have.get("recipe") == wanted and have.get("seed") == self.plan.seed and \
                     have.get("data", {}).get("n_train", None) == self._n_train(task):
+                self.models.setdefault(name, {"trained": "before", "wall_time_s": have.get("wall_time_s")})
                 return path
             raise WordinfoError(f"{path} holds a {name} model trained with other settings: move it away, or give "
                                 "the study another --models-dir")
@@ -94,6 +96,7 @@ class StudyData:
             else None
         train(task, arch, path, seed=self.plan.seed, recipe=wanted, reverse=reverse, progress=False,
               log=lambda m: None, command=f"wordinfo study --out {self.plan.out}", **files, **train_options)
+        self.models[name] = {"trained": "here", "wall_time_s": json.loads(metrics.read_text()).get("wall_time_s")}
         return path
 
     def _quick_recipe(self) -> dict:

@@ -63,6 +63,7 @@ def run_study(out: str | Path, quick: bool = False, families=None, n: int | None
             results[fid] = saved[fid] = result
             state["seconds"][fid] = result.seconds
             state.setdefault("settings", {})[fid] = plan.finding_settings()
+            state.setdefault("models", {}).update(data.models)
             write_json(out / "study.json", state, sort_keys=False)
             log(f"{fid}: {result.verdict} ({result.seconds:.0f} s): {result.why}")
             write_report(out, plan, _in_order(saved), state)

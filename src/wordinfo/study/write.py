@@ -28,7 +28,21 @@ def context(plan: Plan, results: dict[str, Result], state: dict) -> dict:
     total = sum(state.get("seconds", {}).values())
     return {"plan": plan, "protocol": PROTOCOL, "results": list(results.values()), "state": state,
             "hours": total / 3600, "command": state.get("command") or f"wordinfo study --out {plan.out}",
-            "machine": state.get("machine", {})}
+            "machine": state.get("machine", {}), "models": models_sentence(state.get("models", {}), plan)}
+
+
+def models_sentence(models: dict, plan: Plan) -> str:
+    """Which models the study trained (their time is in its wall time) and which it reused (theirs is not)."""
+    parts = []
+    for when, how in (("here", "trained by the study (counted in its wall time)"),
+                      ("before", f"reused from {plan.models_dir or 'runs/models'}, trained before it (not counted)")):
+        names = sorted(n for n, m in models.items() if m.get("trained") == when)
+        if names:
+            times = [m.get("wall_time_s") for n, m in models.items() if m.get("trained") == when]
+            spent = f"{sum(t for t in times if t) / 60:.0f} min of training" + \
+                ("" if all(times) else f", {sum(not t for t in times)} not timed")
+            parts.append(f"{len(names)} {how}: {spent} ({', '.join(names)})")
+    return f"Models: {'; '.join(parts)}." if parts else ""
 
 
 def markdown(ctx: dict) -> str:
@@ -39,7 +53,8 @@ def markdown(ctx: dict) -> str:
               f"{ctx['hours'] * 60:.0f} minutes of wall time in all on {ctx['machine'].get('cpus', '?')} CPU cores "
               f"({ctx['machine'].get('processor', '')}, torch {ctx['machine'].get('torch', '?')}). "
               f"{plan.n} sentences per task, seed {plan.seed}, the default solver at precision {plan.precision} "
-              f"(at most {plan.max_samples} samples); families: {', '.join(plan.families)}.", "",
+              f"(at most {plan.max_samples} samples); families: {', '.join(plan.families)}. {ctx['models']}".rstrip(),
+              "",
               "## Protocol: what differs from the paper", ""]
     lines += [f"- {p}" for p in ctx["protocol"]]
     lines += ["", "## Verdicts", "", "| finding | verdict | why |", "|---|---|---|"]
