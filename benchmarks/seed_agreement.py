@@ -1,7 +1,8 @@
 """Two seeds, the same sentences: how far the answers move, and whether the error bars say so.
 
     python benchmarks/seed_agreement.py [--sentences 16] [--model minilm|DIR] [--target tokens|logits]
-                                        [--solver default|fast] [--precision 0.03] [--out FILE.json]
+                                        [--solver default|fast] [--precision 0.03] [--max-samples 256]
+                                        [--out FILE.json]
 
 Prints, for the SST-2 test sentences from the first on, all layers (or the prediction with
 ``--target logits``): the seed-0 vs seed-1 Spearman of sigma per (sentence, layer) (median,
@@ -31,9 +32,10 @@ def main() -> None:
     ap.add_argument("--target", default="tokens")
     ap.add_argument("--solver", default="default")
     ap.add_argument("--precision", type=float, default=None)
+    ap.add_argument("--max-samples", type=int, default=None, help="the default solver's cap on samples a pair")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    options = {} if args.precision is None else {"precision": args.precision}
+    options = {k: v for k, v in (("precision", args.precision), ("max_samples", args.max_samples)) if v is not None}
     texts = sst2_sentences(n=args.sentences)
     runs, problems, seconds = [], None, []
     for seed in (0, 1):
