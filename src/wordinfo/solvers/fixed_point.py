@@ -238,7 +238,7 @@ class _Search:
             ut, ui = use.any(1).nonzero().flatten(), use.any(0).nonzero().flatten()
             uu, tc, ic = _take(u, ut, ui), targets[ut], items[ui]
             lin = p.linear_word_grads(uu, ic, eps[ui], tc.tolist())
-            slope = 2 * torch.exp(2 * uu) / _take(_take(self.d, lt, li), ut, ui)[..., None]
+            slope = 2 * torch.exp(2 * uu) / _take(self.d, lt[ut], li[ui])[..., None]
             where = _take(use, ut, ui)
             _put(contrib, ut, ui, _take(contrib, ut, ui) - lin + (slope * _take(self.cv.norms, tc, ic))[:, :, None],
                  where)

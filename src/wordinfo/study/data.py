@@ -94,9 +94,9 @@ class StudyData:
                                              "test_file": self._eval_path(task, next(iter(EVAL_FILES[task])))}
         reverse = {"train_size": 1000, "val_size": 200, "test_size": 200} if self.plan.quick and task == "reverse" \
             else None
-        train(task, arch, path, seed=self.plan.seed, recipe=wanted, reverse=reverse, progress=False,
-              log=lambda m: None, command=f"wordinfo study --out {self.plan.out}", **files, **train_options)
-        self.models[name] = {"trained": "here", "wall_time_s": json.loads(metrics.read_text()).get("wall_time_s")}
+        report = train(task, arch, path, seed=self.plan.seed, recipe=wanted, reverse=reverse, progress=False,
+                       log=lambda m: None, command=f"wordinfo study --out {self.plan.out}", **files, **train_options)
+        self.models[name] = {"trained": "here", "wall_time_s": report["wall_time_s"]}
         return path
 
     def _quick_recipe(self) -> dict:

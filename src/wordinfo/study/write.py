@@ -36,12 +36,12 @@ def models_sentence(models: dict, plan: Plan) -> str:
     parts = []
     for when, how in (("here", "trained by the study (counted in its wall time)"),
                       ("before", f"reused from {plan.models_dir or 'runs/models'}, trained before it (not counted)")):
-        names = sorted(n for n, m in models.items() if m.get("trained") == when)
-        if names:
-            times = [m.get("wall_time_s") for n, m in models.items() if m.get("trained") == when]
-            spent = f"{sum(t for t in times if t) / 60:.0f} min of training" + \
-                ("" if all(times) else f", {sum(not t for t in times)} not timed")
-            parts.append(f"{len(names)} {how}: {spent} ({', '.join(names)})")
+        times = {n: m.get("wall_time_s") for n, m in sorted(models.items()) if m.get("trained") == when}
+        if times:
+            untimed = sum(not t for t in times.values())
+            spent = f"{sum(t for t in times.values() if t) / 60:.0f} min of training" + \
+                (f", {untimed} not timed" if untimed else "")
+            parts.append(f"{len(times)} {how}: {spent} ({', '.join(times)})")
     return f"Models: {'; '.join(parts)}." if parts else ""
 
 
