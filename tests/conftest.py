@@ -121,6 +121,17 @@ def corpus_runs(tmp_path_factory, tiny_bert_dir):
     return a, b, exp_json
 
 
+# ---------------------------------------------------------------- object stores
+
+@pytest.fixture(scope="session")
+def bucket():
+    """A bucket on a local S3 server (moto's, helpers/s3.py) for the session: run directories off the disk."""
+    pytest.importorskip("moto", reason="moto is not installed: pip install -e '.[dev]' runs these tests")
+    from helpers.s3 import s3_server
+    with s3_server() as b:
+        yield b
+
+
 # ---------------------------------------------------------------- Ray
 
 @pytest.fixture(scope="session")

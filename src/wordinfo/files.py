@@ -6,7 +6,8 @@ deletes as a leftover), fsync, rename over it, fsync the folder. A killed proces
 the old file or the new one, never half of one. Used by runs, evaluations, the benchmark,
 the calibration cache, reports and saved explanations. A write the system refuses (disk full,
 no permission) is one line naming the file. :func:`check_writable` is the one check, made before
-long work, that an output path can be written at all.
+long work, that an output path can be written at all. A :class:`~wordinfo.remote.RemotePath` (a run directory in
+a bucket) is written in one upload instead of a rename: the same guarantee, the object store's way.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import WordinfoError
+from .remote import RemotePath
 
 TEMPORARY = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.tmp$")     # what temporary_name makes, and only that
 
@@ -44,6 +46,8 @@ def write_atomic(path: str | Path, write: Callable[[Path], object],
     ``before_rename(tmp_path)`` runs on the finished, fsynced file just before the rename (a run writes
     a part's checksum there). An ``OSError`` (disk full, no permission) becomes a one-line WordinfoError
     naming ``path``; what was there before is left as it was."""
+    if isinstance(path, RemotePath):
+        return path.write_via(write, before_rename)
     path = Path(path)
     tmp = temporary_name(path)
     try:
@@ -69,7 +73,7 @@ def write_atomic(path: str | Path, write: Callable[[Path], object],
 def sha256(path: str | Path) -> str:
     """The SHA-256 of a file's bytes, as hex (read in 1 MiB blocks)."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with (path if isinstance(path, RemotePath) else Path(path)).open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -79,6 +83,9 @@ def check_writable(path: str | Path, what: str, folder: bool = False, fix: str =
     """Fail now, before any long work, when ``path`` (a file, or a ``folder``) cannot be written: it is a folder
     where a file is wanted (or the reverse), a file stands where a folder would be made, or the nearest
     existing folder above it is not writable. Creates nothing."""
+    if isinstance(path, RemotePath):
+        path.check_writable(what, folder, fix)
+        return path
     path = Path(path)
     def fail(why: str):
         raise WordinfoError(f"{what} {str(path)!r} cannot be written: {why}; {fix}")
@@ -110,7 +117,9 @@ def write_json(path: str | Path, data, indent: int | None = 2, sort_keys: bool =
 
 
 def fsync_dir(path: str | Path) -> None:
-    """Make a rename inside ``path`` durable (a no-op where directories cannot be opened)."""
+    """Make a rename inside ``path`` durable (a no-op where directories cannot be opened, and in object stores)."""
+    if isinstance(path, RemotePath):
+        return
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -126,7 +135,7 @@ def fsync_dir(path: str | Path) -> None:
 def read_json(path: str | Path, what: str, fix: str):
     """The JSON value in ``path`` (UTF-8, a byte-order mark allowed), or one line naming ``what`` is wrong and
     ``fix``: not found, not a file, not UTF-8, not JSON."""
-    path = Path(path)
+    path = path if isinstance(path, RemotePath) else Path(path)
     if not path.is_file():
         raise WordinfoError(f"{what} {str(path)!r} not found{' (it is a folder)' if path.is_dir() else ''}: {fix}")
     try:

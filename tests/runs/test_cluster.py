@@ -26,6 +26,7 @@ from helpers.corpus import sentences, write_tsv
 from helpers.ray_cluster import free_port
 from helpers.threads import one_thread
 from wordinfo.errors import WordinfoError
+from wordinfo.remote import arrow_path
 from wordinfo.runs import run_corpus, store
 
 ray = pytest.importorskip("ray", reason="Ray is not installed: pip install 'wordinfo[ray]' runs these tests")
@@ -51,7 +52,9 @@ def reference(corpus, tiny_bert_dir, tmp_path_factory):
 
 
 def _rows(rundir: Path) -> pd.DataFrame:
-    df = pd.concat([pq.read_table(f).to_pandas() for f in store.part_files(rundir)], ignore_index=True)
+    """Every row of a run (a folder, or a bucket's RemotePath), in key order."""
+    tables = [pq.read_table(where, filesystem=fs) for where, fs in map(arrow_path, store.part_files(rundir))]
+    df = pd.concat([t.to_pandas() for t in tables], ignore_index=True)
     return df.sort_values(KEY, kind="stable").reset_index(drop=True)
 
 
@@ -82,6 +85,14 @@ def test_a_run_on_ray_has_the_rows_of_a_run_without(ray_cluster, corpus, referen
     _assert_complete_and_equal(run.path, reference)
     assert any("2 actor(s)" in m for m in logs)
     assert run.manifest["model"]["fingerprint"]
+
+
+def test_a_run_on_ray_into_a_bucket_has_the_same_rows(ray_cluster, bucket, corpus, reference, tiny_bert_dir):
+    """Only the driver writes the run: actors need no access to the bucket (nor to a shared disk)."""
+    run = run_corpus(corpus, bucket.uri(), model=str(tiny_bert_dir), part_size=4, progress=False,
+                     log=lambda m: None, ray=ray_cluster[0], **SETTINGS)
+    _assert_complete_and_equal(run.path, reference)
+    assert run.verify().ok
 
 
 def test_an_actor_killed_mid_run_is_restarted_and_its_part_redone(ray_cluster, corpus, reference, tiny_bert_dir,

@@ -8,10 +8,8 @@ bundled MiniLM tokenizer; ``--solver fast`` keeps every run to seconds.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from helpers.corpus import SCRIPT, sentences, write_tsv
+from helpers.processes import kill_after_parts
 from helpers.threads import one_thread
 from wordinfo.errors import WordinfoError
 from wordinfo.runs import Run, run_corpus, store
@@ -49,15 +48,7 @@ def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(tmp_path, tiny_
                    log=lambda m: None)
 
     out = tmp_path / "killed"
-    proc = subprocess.Popen(cmd + ["--out", str(out)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 90
-    while len(store.part_files(out)) < 3 and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.01)
-    assert proc.poll() is None, "the run ended before it could be killed: " + proc.stderr.read().decode()
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
-    killed_at = len(store.part_files(out))
+    killed_at = kill_after_parts(cmd + ["--out", str(out)], env, out, timeout=90)
     assert 3 <= killed_at < N // 4, "killed mid-run: some parts written, not all"
     # what a kill in the middle of writing a part leaves behind: a half-written temporary file
     (out / "parts" / f".part-{N - 4:09d}-{N - 1:09d}.parquet.99999.tmp").write_bytes(b"PAR1 half a file")

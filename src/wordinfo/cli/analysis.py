@@ -84,7 +84,8 @@ def report(
 
 @command()
 def verify(
-    runs: Annotated[list[Path], typer.Argument(metavar="RUNDIR...", help="Run directories written by wordinfo run.")],
+    runs: Annotated[list[str], typer.Argument(metavar="RUNDIR...", help="Run directories written by wordinfo run "
+                                              "(local paths or s3://, gs:// URIs).")],
 ) -> None:
     """Check every part of a run against its checksum; print what is wrong (exit code 1 when a part is damaged)."""
     from ..runs import Run

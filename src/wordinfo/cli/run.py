@@ -39,7 +39,8 @@ def _one_layer(value: str) -> int:
 @command()
 def run(
     data: Annotated[Path, typer.Option(help="Sentences: a .tsv, .jsonl or .txt file, one sentence per row.")],
-    out: Annotated[Path, typer.Option(help="Run directory: created, or resumed when it holds the same run.")],
+    out: Annotated[str, typer.Option(help="Run directory: created, or resumed when it holds the same run. A local "
+                                     "path, or a URI pyarrow knows (s3://BUCKET/PATH, gs://BUCKET/PATH).")],
     model: Model = "minilm",
     layers: Layers = "all",
     target: Annotated[str, typer.Option(help="tokens (layer states), cls (first token) or logits (needs a head).")]

@@ -17,12 +17,12 @@ name are listed and left alone.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import WordinfoError
 from ..files import fsync_dir, sha256
+from ..remote import arrow_path, location, replace
 from . import store
 
 DAMAGED = "damaged"     # RUNDIR/damaged/: where a resume puts the parts that failed their check
@@ -86,7 +86,7 @@ class Verification:
 
 def verify(rundir: str | Path, manifest: dict | None = None) -> Verification:
     """Check every part of ``rundir`` (reading all of each: its SHA-256) and list what else is there."""
-    rundir = Path(rundir)
+    rundir = location(rundir)
     manifest = store.read_manifest(rundir) if manifest is None else manifest
     rows, limit = manifest["data"]["rows"], manifest.get("limit")
     result = Verification(rundir, manifest["format"], total=rows if limit is None else min(rows, limit))
@@ -126,7 +126,8 @@ def check_part(part: Path, checksummed: bool = True) -> str | None:
             return why
     try:
         import pyarrow.parquet as pq
-        meta = pq.read_metadata(part)
+        where, fs = arrow_path(part)
+        meta = pq.read_metadata(where, filesystem=fs)
     except Exception as e:  # noqa: BLE001 - pyarrow raises several error types on a damaged file
         return f"not a readable Parquet file ({str(e).splitlines()[0] if str(e) else type(e).__name__})"
     if checksummed:
@@ -161,7 +162,9 @@ def _against_checksum(part: Path, first: int, last: int) -> str | None:
 def set_aside(rundir: Path, damaged: list) -> list[Path]:
     """Move damaged parts (and their checksum files) into ``RUNDIR/damaged/``, so that a resume explains their
     sentences again and nothing is lost; returns where each part went."""
-    folder = Path(rundir) / DAMAGED
+    if not damaged:
+        return []
+    folder = location(rundir) / DAMAGED
     folder.mkdir(exist_ok=True)
     moved = []
     for part, _ in damaged:
@@ -172,7 +175,7 @@ def set_aside(rundir: Path, damaged: list) -> list[Path]:
                 while target.exists():              # an earlier damaged copy of the same part stays too
                     n += 1
                     target = folder / f"{f.stem}.{n}{f.suffix}"
-                os.replace(f, target)
+                replace(f, target)
                 if f == part:
                     moved.append(target)
     fsync_dir(folder)

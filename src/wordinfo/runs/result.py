@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import WordinfoError
+from ..remote import arrow_path, location
 from . import store
 
 
@@ -14,7 +15,7 @@ class Run:
     """The results in a run directory written by ``wordinfo run`` (or :func:`wordinfo.run_corpus`)."""
 
     def __init__(self, path: str | Path):
-        self.path = Path(path)
+        self.path = location(path)
         if not self.path.is_dir():
             raise WordinfoError(f"run directory {str(self.path)!r} not found: give a directory written by "
                                 "`wordinfo run`")
@@ -82,7 +83,8 @@ class Run:
         import pyarrow.parquet as pq
         ids: list[int] = []
         for f in self.files():
-            col = pq.read_table(f, columns=["sentence"]).column("sentence").to_numpy()
+            where, fs = arrow_path(f)
+            col = pq.read_table(where, columns=["sentence"], filesystem=fs).column("sentence").to_numpy()
             ids += sorted(set(col.tolist()))
             if limit is not None and len(ids) >= limit:
                 return ids[:limit]
@@ -101,7 +103,8 @@ class Run:
         files = _files_for(store.done_ranges(self.path), self.files(), wanted)
         found: dict[int, dict] = {}
         for f in files:
-            table = pq.read_table(f, filters=pc.field("sentence").isin(wanted))
+            where, fs = arrow_path(f)
+            table = pq.read_table(where, filters=pc.field("sentence").isin(wanted), filesystem=fs)
             for sid, df in table.to_pandas().groupby("sentence", sort=False):
                 found[int(sid)] = df
         missing = [s for s in wanted if s not in found]

@@ -23,7 +23,9 @@ from typing import Callable
 from .. import corpus
 from ..errors import WordinfoError
 from ..files import check_writable
+from ..remote import location
 from . import integrity, store
+from .lease import is_lease_record
 from .parts import LocalParts, pending_parts
 
 TOKENIZE_CHUNK = 256
@@ -61,7 +63,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
     from ..job import prepare
 
     log = log or _stderr
-    out = Path(out)
+    out = location(out)
     for name, v in (("batch size", batch_size), ("part size", part_size)):
         if not isinstance(v, int) or v < 1:
             raise WordinfoError(f"{name} must be a whole number >= 1, got {v!r}")
@@ -220,21 +222,27 @@ def _check_out(out: Path) -> None:
         raise WordinfoError(f"--out {str(out)!r} is a file: give a directory for the run")
     check_writable(out, "--out", folder=True)
     if out.is_dir() and not (out / "manifest.json").exists():
-        others = [p.name for p in out.iterdir() if not (p.name == ".lock" and _only_a_pid(p))]
+        others = [p.name for p in out.iterdir() if not (p.name == ".lock" and _only_a_lock(p))]
         if others:
             raise WordinfoError(f"--out {str(out)!r} is not empty and not a wordinfo run (no manifest.json; it "
                                 f"holds {others[0]!r}): choose a new or empty directory")
 
 
-def _only_a_pid(lock: Path) -> bool:
-    """A ``.lock`` as :class:`store.Lock` leaves it (a run killed before it wrote its manifest): a process id."""
+def _only_a_lock(lock: Path) -> bool:
+    """A ``.lock`` as :class:`store.Lock` leaves it (a run killed before it wrote its manifest): a process id, or
+    in an object store a lease record."""
     try:
-        if not lock.is_file() or lock.stat().st_size > 32:
+        if not lock.is_file() or lock.stat().st_size > 256:
             return False
         text = lock.read_text().strip()
     except (OSError, UnicodeDecodeError):
         return False
-    return text == "" or text.isdigit()
+    if text == "" or text.isdigit():
+        return True
+    try:
+        return is_lease_record(json.loads(text))
+    except ValueError:
+        return False
 
 
 def _existing_manifest(out: Path):

@@ -9,6 +9,9 @@ Layout::
     RUNDIR/damaged/                    parts that failed their check, set aside (never deleted) by a resume
     RUNDIR/.lock                       held (flock) by the process writing the run
 
+RUNDIR is a local folder or a URI of any filesystem pyarrow knows (``s3://bucket/run``,
+``gs://...``: :mod:`wordinfo.remote`), for a driver whose results must outlive its machine.
+
 Every file appears by an atomic rename of a finished, fsynced temporary file, so a
 process killed at any instant (``kill -9`` included) leaves only whole parts plus,
 at worst, a temporary file of :func:`wordinfo.files.temporary_name`'s pattern, which the next
@@ -28,6 +31,8 @@ import numpy as np
 
 from ..errors import WordinfoError
 from ..files import sha256, temporary_target, write_atomic, write_json  # noqa: F401  (write_json: the manifest)
+from ..remote import RemotePath, location
+from .lease import Lease
 
 FORMAT = "wordinfo.run/4"   # /2: standard errors (log_sigma_se, sigma_se, bits_se, word_bits_se); /3: pair,
 #                              segment and from_layer columns; /4: a checksum file per part, the calibration
@@ -126,7 +131,7 @@ def checksum_path(part: Path) -> Path:
 
 
 def parts_dir(rundir: Path) -> Path:
-    return Path(rundir) / "parts"
+    return location(rundir) / "parts"
 
 
 def part_files(rundir: Path) -> list[Path]:
@@ -139,7 +144,7 @@ def part_files(rundir: Path) -> list[Path]:
 
 def part_range(part: Path) -> tuple[int, int]:
     """The inclusive sentence range a part's name says it holds."""
-    m = PART.match(Path(part).name)
+    m = PART.match(location(part).name)
     return int(m.group(1)), int(m.group(2))
 
 
@@ -152,7 +157,7 @@ def leftovers(rundir: Path) -> list[Path]:
     """What a killed writer of this run can leave: temporary files of :func:`wordinfo.files.write_atomic` whose
     target is a part, a checksum file or the manifest, and checksum files whose part never arrived. Nothing
     else (a user's ``notes.tmp``, a folder) is ever one."""
-    d, rundir = parts_dir(rundir), Path(rundir)
+    d, rundir = parts_dir(rundir), location(rundir)
     found = [p for p in rundir.iterdir() if p.is_file() and temporary_target(p.name) == "manifest.json"] \
         if rundir.is_dir() else []
     if d.is_dir():
@@ -178,7 +183,7 @@ def remove_leftovers(rundir: Path) -> int:
 def read_manifest(rundir: Path) -> dict:
     """The manifest of a run directory, checked field by field: a directory is a run only if its manifest
     says so, and a manifest edited by hand into something the readers cannot use is one line naming the field."""
-    path = Path(rundir) / "manifest.json"
+    path = location(rundir) / "manifest.json"
     if not path.is_file():
         raise WordinfoError(f"{str(rundir)!r} is not a wordinfo run (no manifest.json): "
                             "give a directory written by `wordinfo run`")
@@ -252,13 +257,18 @@ def _short(v) -> str:
 
 
 class Lock:
-    """An exclusive flock on RUNDIR/.lock: two processes never write one run (released even on kill -9)."""
+    """An exclusive flock on RUNDIR/.lock: two processes never write one run (released even on kill -9). In an
+    object store, where there is no flock, a :class:`~wordinfo.runs.lease.Lease` on the same name."""
 
     def __init__(self, rundir: Path):
-        self.path = Path(rundir) / ".lock"
+        self.path = location(rundir) / ".lock"
         self.fd = None
+        self.lease = Lease(self.path) if isinstance(self.path, RemotePath) else None
 
     def __enter__(self):
+        if self.lease is not None:
+            self.lease.__enter__()
+            return self
         import fcntl
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -273,6 +283,9 @@ class Lock:
         return self
 
     def __exit__(self, *exc):
+        if self.lease is not None:
+            self.lease.__exit__(*exc)
+            return
         import fcntl
         if self.fd is not None:
             fcntl.flock(self.fd, fcntl.LOCK_UN)

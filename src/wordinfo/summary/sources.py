@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import WordinfoError
 from ..files import read_json
+from ..remote import RemotePath, arrow_path, location
 from .sql import quote
 
 # columns added by later run formats, and what an older part means by their absence
@@ -38,7 +39,8 @@ class RunSource:
         if not files:
             raise WordinfoError(f"{self.run.path} has no results yet: let `wordinfo run` write at least one part")
         import pyarrow.dataset as ds
-        parts = ds.dataset([str(f) for f in files], format="parquet")
+        where = [arrow_path(f) for f in files]
+        parts = ds.dataset([w for w, _ in where], format="parquet", filesystem=where[0][1])
         have = set(parts.schema.names)
         later = "".join(f", {v} AS {k}" for k, v in LATER_COLUMNS.items() if k not in have)
         con.register(f"{view}_parts", parts)
@@ -71,7 +73,7 @@ def open_sources(sources) -> list:
     # inside the function: Explanation and Run bring torch and pyarrow, which `import wordinfo.summary` need not load
     from ..explanation import Explanation
     from ..runs.result import Run
-    if isinstance(sources, (str, Path, Run, Explanation)) or _is_matrix(sources):
+    if isinstance(sources, (str, Path, RemotePath, Run, Explanation)) or _is_matrix(sources):
         sources = [sources]
     sources = [r for s in sources for r in _runs_in(s)]
     if not sources:
@@ -79,8 +81,8 @@ def open_sources(sources) -> list:
     out, seen = [], {}
     for s in sources:
         base = None
-        if isinstance(s, (str, Path)):
-            p = Path(s)
+        if isinstance(s, (str, Path, RemotePath)):
+            p = location(s)
             if p.is_dir():
                 s = Run(p)
             elif p.is_file():
@@ -107,9 +109,9 @@ def open_sources(sources) -> list:
 
 def _runs_in(source) -> list:
     """A folder without a manifest whose subfolders are runs: those subfolders, in natural order; else ``[source]``."""
-    if not isinstance(source, (str, Path)):
+    if not isinstance(source, (str, Path, RemotePath)):
         return [source]
-    p = Path(source)
+    p = location(source)
     if not p.is_dir() or (p / "manifest.json").exists():
         return [source]
     runs = [c for c in p.iterdir() if c.is_dir() and (c / "manifest.json").is_file()]
