@@ -16,7 +16,7 @@ from helpers.corpus import sentences, write_tsv
 from helpers.threads import one_thread
 from wordinfo.errors import WordinfoError
 from wordinfo.remote import location
-from wordinfo.runs import run_corpus
+from wordinfo.runs import run_corpus, store
 from wordinfo.runs.lease import Lease
 
 pytest.importorskip("moto", reason="moto is not installed: pip install -e '.[dev]' runs these tests")
@@ -63,6 +63,41 @@ def test_the_lease_is_renewed_while_the_run_holds_it(bucket, monkeypatch):
         assert json.loads(lock.read_text())["renewed"] > first
         assert lease.holder()["token"] == lease.record["token"]
     assert not lock.exists()
+
+
+def test_a_lease_taken_over_is_not_renewed_over_the_new_holder(bucket, monkeypatch):
+    monkeypatch.setattr(Lease, "seconds", 0.4)
+    lock = location(bucket.uri()) / ".lock"
+    with Lease(lock) as lease:
+        lock.write_bytes(json.dumps({"host": "another-host", "pid": 1, "token": "other",
+                                     "renewed": time.time()}).encode())
+        time.sleep(0.5)                                 # past a renewal
+        assert json.loads(lock.read_text())["token"] == "other"
+        with pytest.raises(WordinfoError, match="lost its lease"):
+            lease.ensure()
+    assert json.loads(lock.read_text())["token"] == "other", "nor deleted on exit"
+
+
+def test_a_run_whose_lease_was_taken_over_stops_before_its_next_part(bucket, tmp_path, tiny_bert_dir,
+                                                                     monkeypatch):
+    """A takeover while the run could not renew (a long network cut): the first run writes no part after it."""
+    data = write_tsv(tmp_path / "c.tsv", sentences(12))
+    uri = bucket.uri()
+    lock = location(uri) / ".lock"
+    write_part = store.write_part
+
+    def then_taken_over(*args):
+        path = write_part(*args)
+        lock.write_bytes(json.dumps({"host": "another-host", "pid": 1, "token": "other",
+                                     "renewed": time.time()}).encode())
+        return path
+
+    monkeypatch.setattr(store, "write_part", then_taken_over)
+    with one_thread(), pytest.raises(WordinfoError, match="lost its lease") as e:
+        run_corpus(data, uri, model=str(tiny_bert_dir), **FAST)
+    assert "\n" not in str(e.value) and "another-host" in str(e.value) and "finished parts are kept" in str(e.value)
+    assert [p.name for p in store.part_files(uri)] == ["part-000000000-000000003.parquet"]
+    assert json.loads(lock.read_text())["token"] == "other", "the other run's lease is left as it is"
 
 
 def _dead_pid() -> int:

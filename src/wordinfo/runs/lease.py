@@ -72,9 +72,23 @@ class Lease:
         self._thread.start()
         return self
 
+    def ensure(self) -> None:
+        """Refuse, in one line, to write on once the lease is another run's (taken over while this run could not
+        renew it: a network cut longer than :attr:`seconds`). Read before every part, so two runs never both
+        write parts after a takeover."""
+        held = self.holder()
+        if held is None or held.get("token") != self.record["token"]:
+            who = f"process {held.get('pid')} on {held.get('host')}" if held else "nobody"
+            raise WordinfoError(f"this run lost its lease on {str(self.path.parent)!r} (now held by {who}): "
+                                "stopped; the finished parts are kept, run the same command when the other run is "
+                                "done")
+
     def _renew(self) -> None:
         while not self._stop.wait(self.seconds / 4):
             try:
+                held = self.holder()
+                if held is not None and held.get("token") != self.record["token"]:
+                    return              # taken over: never written back over the new holder (ensure() says so)
                 self._write()
             except Exception:  # noqa: BLE001 - a missed renewal is retried; the lease lasts `seconds`
                 pass

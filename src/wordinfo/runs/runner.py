@@ -103,7 +103,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
     manifest.update(json.loads(json.dumps(record or {}, default=str)))
 
     out.mkdir(parents=True, exist_ok=True)
-    with store.Lock(out):
+    with store.Lock(out) as lock:
         old = _existing_manifest(out)
         if old is not None:
             diff = store.differences(old, manifest)
@@ -126,7 +126,7 @@ def run_corpus(data: str | Path, out: str | Path, model=None, layers="all", targ
         with _executor(job, batch_size, workers, ray, manifest, log) as executor:
             part_size = executor.part_size(part_size, total - already)
             written = _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size, progress, log,
-                                     executor)
+                                     executor, lock)
     from .result import Run
     run = Run(out)
     log(f"{out}: {run.done} of {run.total} sentences ({written} new), "
@@ -158,18 +158,21 @@ def _set_damaged_aside(out: Path, log) -> None:
     found.raise_if_damaged()
 
 
-def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size, progress, log, executor) -> int:
+def _explain_parts(spec, job, out, ranges, total, already, batch_size, part_size, progress, log, executor,
+                   lock) -> int:
     """The main loop: stream the rows not yet done as parts, have ``executor`` explain them, write each.
 
     ``executor.map(parts, bar)`` yields ``(rows, table)`` for every part, in any order (a part's
     file name says which sentences it holds, so the order on disk does not matter): this process
     (:class:`LocalParts`), or Ray actors
-    (:class:`wordinfo.runs.cluster.RayParts`). Only this process writes the run directory."""
+    (:class:`wordinfo.runs.cluster.RayParts`). Only this process writes the run directory, and only while
+    ``lock`` is its own."""
     bar = _bar(total, already, progress)
     written = 0
     try:
         with job.encoder.frozen():
             for rows, table in executor.map(pending_parts(spec, ranges, total, part_size), bar):
+                lock.ensure()                   # a bucket's lease may have been taken over meanwhile
                 try:
                     store.write_part(out, table, rows[0].sentence, rows[-1].sentence)
                 except WordinfoError as e:      # disk full, say: what is done stays done

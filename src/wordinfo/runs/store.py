@@ -282,6 +282,11 @@ class Lock:
         os.write(self.fd, f"{os.getpid()}\n".encode())
         return self
 
+    def ensure(self) -> None:
+        """Still this run's to write (before each part): always under flock; a lease may have been taken over."""
+        if self.lease is not None:
+            self.lease.ensure()
+
     def __exit__(self, *exc):
         if self.lease is not None:
             self.lease.__exit__(*exc)
